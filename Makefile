@@ -1,0 +1,160 @@
+# callwatch: a plain Makefile.
+#
+#   make            build build/callwatchd and the clients
+#   make demo       run the daemon on conf/callwatch.yaml with demo traffic
+#   make check      every test, then again under ASan/UBSan (SAN=1)
+#   make deps       install missing Debian packages (apt-get, sudo if needed)
+#
+# SAN=1 builds into build-san/ with AddressSanitizer and UBSan.
+
+PREFIX	?= /usr/local
+SAN	?= 0
+
+ifeq ($(SAN),1)
+BUILD	?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+else
+BUILD	?= build
+SANFLAGS =
+endif
+
+# pkg-config names, and the Debian packages that provide them.
+PKGS	  = libevent libzmq yaml-0.1 libcjson libxxhash
+TEST_PKGS = check
+DEB_PKGS  = build-essential pkg-config libevent-dev libzmq3-dev \
+	    libyaml-dev libcjson-dev libxxhash-dev check
+
+# Recursive (=) so they are read after `deps` has installed the packages.
+PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS	= $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS	= $(shell pkg-config --cflags $(TEST_PKGS))
+CHECK_LIBS	= $(shell pkg-config --libs $(TEST_PKGS))
+
+WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith \
+	  -Wformat=2 -Wundef -Wwrite-strings -Wvla -Wimplicit-fallthrough \
+	  -Wcast-align -Wold-style-definition -Wredundant-decls
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+	  -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+# Every daemon module but main.c goes into a library the tests link.
+DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+LIBCW	= $(BUILD)/libcw.a
+
+CLIENTS	= callwatch-demofeed
+CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
+
+TEST_TOOLS = bank2jsonl
+TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
+TEST_SRCS = $(wildcard tests/check_*.c)
+TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_LIB_SRCS = $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS = $(TEST_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+
+DEPS_OK	= $(BUILD)/.deps-ok
+
+.PHONY: all deps demo check test test-san valgrind bench clean install \
+	format tidy cppcheck
+
+all: $(BUILD)/callwatchd $(CLIENT_BINS)
+
+# Install what pkg-config cannot find; apt-get update only if needed.
+deps:
+	@missing=; \
+	command -v pkg-config >/dev/null || missing=pkg-config; \
+	command -v cc >/dev/null || missing="$$missing build-essential"; \
+	if command -v pkg-config >/dev/null; then \
+	  for p in $(PKGS) $(TEST_PKGS); do \
+	    pkg-config --exists $$p || missing="$$missing $$p"; \
+	  done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: missing:$$missing; installing $(DEB_PKGS)"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get install -y -q --no-install-recommends $(DEB_PKGS) || \
+	  { $$sudo apt-get update -q && \
+	    $$sudo apt-get install -y -q --no-install-recommends $(DEB_PKGS); }; \
+	fi
+
+$(DEPS_OK):
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCW): $(DAEMON_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/callwatchd: $(BUILD)/obj/daemon/main.o $(LIBCW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(LIBCW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(TEST_LIB_OBJS) \
+		$(LIBCW)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBCW)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/obj/tests/tools/%.o: tests/tools/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Run every suite; each prints its own summary.  Black-box suites find the
+# daemon and tools through CW_BUILD.
+test: all $(TEST_BINS) $(TEST_TOOL_BINS)
+	@CW_BUILD=$(BUILD) CW_SRC=$(CURDIR) tests/run $(TEST_BINS)
+
+test-san:
+	@$(MAKE) --no-print-directory SAN=1 test
+
+ifeq ($(SAN),1)
+check: test
+else
+check: test test-san
+endif
+
+# The unit suites under valgrind (slow; not part of check).
+valgrind: $(TEST_BINS)
+	@for t in $(TEST_BINS); do \
+	  case $$t in *blackbox*|*replay*) continue;; esac; \
+	  CK_FORK=no CW_BUILD=$(BUILD) CW_SRC=$(CURDIR) valgrind -q \
+	    --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    --error-exitcode=1 $$t || exit 1; \
+	done
+
+demo: all
+	@tests/../conf/demo.sh $(BUILD)
+
+clean:
+	rm -rf build build-san
+
+format:
+	clang-format -i daemon/*.c daemon/*.h clients/*.c tests/*.c
+
+cppcheck:
+	cppcheck --quiet --enable=warning,performance,portability \
+	  --std=c11 --inline-suppr --error-exitcode=1 \
+	  -Iinclude -Idaemon daemon clients
+
+tidy:
+	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c -- \
+	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,605 @@
+/*
+ * callwatchd internal header: the types that cross modules, and every
+ * module's prototypes.  Data flows one way:
+ * feed -> event (decode) -> call (table, state machine) -> rules and timers
+ * -> alert -> pub.
+ */
+#ifndef CW_H
+#define CW_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "callwatch/proto.h"
+
+struct event_base;
+struct cJSON;
+
+/* Time: microseconds since the Unix epoch. */
+typedef int64_t cw_time;
+#define CW_USEC		1LL
+#define CW_MSEC		1000LL
+#define CW_SEC		1000000LL
+#define CW_MIN		(60 * CW_SEC)
+#define CW_HOUR		(60 * CW_MIN)
+#define CW_DAY		(24 * CW_HOUR)
+#define CW_TIME_NONE	INT64_MIN	/* "not known" */
+#define CW_TIME_MAX	INT64_MAX
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+#define CW_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+#define CW_NORETURN	__attribute__((noreturn))
+
+/* Severities, in rising order. */
+enum sev {
+	SEV_NONE = 0,
+	SEV_INFO,
+	SEV_WARNING,
+	SEV_CRITICAL,
+};
+
+/* Rules; the order is the order of a call's alerts in listings. */
+enum rule {
+	RULE_LONG_CALL = 0,
+	RULE_LONG_WAIT,
+	RULE_COUNT
+};
+
+/* Where a call is in its life (SPEC section 4). */
+enum call_state {
+	CALL_QUEUED = 0,
+	CALL_TALKING,
+	CALL_ON_HOLD,
+	CALL_WRAPUP,
+	CALL_ENDED,
+	CALL_NSTATES
+};
+
+/* Event types of the callwatch format (SPEC section 4.1). */
+enum ev_type {
+	EV_QUEUED = 0,
+	EV_ANSWERED,
+	EV_HOLD,
+	EV_RESUME,
+	EV_TRANSFERRED,
+	EV_ESCALATE,
+	EV_SENTIMENT,
+	EV_HANGUP,
+	EV_WRAPUP_END,
+	EV_ABANDONED,
+	EV_HEARTBEAT,
+	EV_NTYPES
+};
+
+/* Why a feed message was rejected; the names are the keys of "rejected". */
+enum reject {
+	REJ_TOO_LARGE = 0,
+	REJ_BAD_UTF8,
+	REJ_BAD_JSON,
+	REJ_NOT_OBJECT,
+	REJ_MISSING_FIELD,
+	REJ_WRONG_TYPE,
+	REJ_BAD_VALUE,
+	REJ_UNKNOWN_TYPE,
+	REJ_BAD_TS,
+	REJ_TOO_MANY_QUEUES,
+	REJ_COUNT
+};
+
+/* log.c */
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARN,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+extern int log_level;
+void	log_init(int, const char *);
+void	log_setlevel(int);
+int	log_parse_level(const char *);
+const char *log_level_name(int);
+void	log_warn(const char *, ...) CW_PRINTF(1, 2);
+void	log_warnx(const char *, ...) CW_PRINTF(1, 2);
+void	log_info_(const char *, ...) CW_PRINTF(1, 2);
+void	log_debug_(const char *, ...) CW_PRINTF(1, 2);
+void	fatal(const char *, ...) CW_PRINTF(1, 2) CW_NORETURN;
+void	fatalx(const char *, ...) CW_PRINTF(1, 2) CW_NORETURN;
+/* A disabled level costs one branch. */
+#define log_info(...) do {						\
+	if (log_level >= LOG_LVL_INFO)					\
+		log_info_(__VA_ARGS__);					\
+} while (0)
+#define log_debug(...) do {						\
+	if (log_level >= LOG_LVL_DEBUG)					\
+		log_debug_(__VA_ARGS__);				\
+} while (0)
+
+/* xmalloc.c: allocation failure aborts here, nowhere else. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) CW_PRINTF(2, 3);
+
+/* buf.c: a growing byte buffer. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_addc(struct buf *, char);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *, ...) CW_PRINTF(2, 3);
+void	 buf_add_json(struct buf *, const struct cJSON *);
+const char *buf_cstr(struct buf *);
+
+/* dur.c: durations and clocks. */
+int	 dur_parse(const char *, cw_time *, const char **);
+void	 dur_format(cw_time, char *, size_t);
+void	 dur_format_range(cw_time, cw_time, char *, size_t);
+cw_time	 dur_wallclock(void);
+double	 dur_seconds(cw_time);
+
+/* names.c: the names of enums on the wire and in the config. */
+const char *sev_name(enum sev);
+int	 sev_parse(const char *);
+const char *rule_name(enum rule);
+const char *call_state_name(enum call_state);
+const char *ev_type_name(enum ev_type);
+int	 ev_type_parse(const char *, size_t);
+const char *reject_name(enum reject);
+bool	 name_valid(const char *, size_t);
+
+/* config.c: the YAML configuration (SPEC section 3). */
+#define CW_MAX_TIERS	3
+
+enum cw_clock {
+	CLOCK_WALL = 0,
+	CLOCK_EVENT,
+};
+
+enum feed_socket {
+	FEED_PULL = 0,		/* bind; the PBX side PUSHes to us */
+	FEED_SUB,		/* connect to the PBX side's PUB */
+};
+
+enum feed_format {
+	FORMAT_CALLWATCH = 0,
+	FORMAT_FREESWITCH,
+};
+
+/* One line of a tier list: a duration, or a multiple of normal's top. */
+struct tier {
+	cw_time		 after;		/* the line; 0 when mult is used */
+	double		 mult;		/* multiple of normal[1]; 0 if after */
+	enum sev	 sev;		/* severity on crossing */
+};
+
+/* Bits of struct qconf.set: which keys a queue gives itself. */
+#define QC_NORMAL		0x01u
+#define QC_TIERS		0x02u
+#define QC_WAIT_TIERS		0x04u
+#define QC_MAX_TRANSFERS	0x08u
+#define QC_HOLD_MAX		0x10u
+#define QC_REPEAT_WINDOW	0x20u
+#define QC_WRAPUP		0x40u
+
+/* Thresholds of one queue, or the defaults every queue inherits. */
+struct qconf {
+	char		*name;		/* queue name; NULL for the defaults */
+	unsigned	 set;		/* QC_* keys given explicitly */
+	cw_time		 normal[2];	/* normal handle-time range */
+	struct tier	 tiers[CW_MAX_TIERS];	/* handle-time tiers */
+	int		 ntiers;
+	struct tier	 wait_tiers[CW_MAX_TIERS];	/* wait-time tiers */
+	int		 nwait_tiers;
+	int		 max_transfers;	/* transfers that raise `transfers` */
+	cw_time		 hold_max;	/* longest acceptable hold segment */
+	cw_time		 repeat_window;	/* repeat-caller window */
+	bool		 wrapup;	/* handle time runs to wrapup_end */
+};
+
+/* One feed: a ZeroMQ socket we read call events from. */
+struct feedconf {
+	char		*name;		/* unique, for logs and stats */
+	char		*endpoint;	/* ZeroMQ endpoint */
+	enum feed_socket socket;
+	enum feed_format format;
+};
+
+/* A whole, valid configuration. */
+struct config {
+	char		*path;		/* file it was read from */
+	enum cw_clock	 clock;
+	char		*state_file;	/* "" = no checkpoint */
+	cw_time		 checkpoint_interval;
+	cw_time		 max_call_age;	/* silent calls close as stale */
+	cw_time		 max_skew;	/* wall clock: ts this far off is late */
+	cw_time		 ended_linger;	/* ended call ids remembered this long */
+	int		 max_queues;	/* distinct queues the daemon tracks */
+	int		 log_level;	/* LOG_LVL_* */
+	struct feedconf	*feeds;
+	size_t		 nfeeds;
+	char		*pub_endpoint;	/* PUB, bind */
+	cw_time		 stats_interval;	/* 0 = no stats messages */
+	int		 pub_hwm;	/* per-subscriber send high-water mark */
+	char		*control_endpoint;	/* ROUTER, bind */
+	char		*http_listen;	/* HOST:PORT, "" = off */
+	struct qconf	 defaults;
+	struct qconf	*queues;	/* per-queue overrides */
+	size_t		 nqueues;
+};
+
+/* Errors collected while reading a config, each "FILE:LINE:COL: msg". */
+struct cfgerrs {
+	char		**v;
+	size_t		  n;
+};
+
+struct config	*config_load(const char *, struct cfgerrs *);
+struct config	*config_default(void);
+void		 config_free(struct config *);
+void		 config_resolve(const struct config *, const char *,
+		     struct qconf *);
+void		 cfgerrs_free(struct cfgerrs *);
+void		 config_print_keys(FILE *);
+
+/* pool.c: fixed-size objects without per-object heap churn. */
+struct pool {
+	size_t		 size;		/* object size */
+	void		*free;		/* free list */
+	void		**chunks;	/* every chunk, for pool_free */
+	size_t		 nchunks;
+	size_t		 used;		/* objects handed out */
+};
+void	 pool_init(struct pool *, size_t);
+void	*pool_get(struct pool *);
+void	 pool_put(struct pool *, void *);
+void	 pool_free(struct pool *);
+
+/* smap.c: open-addressing map from a string key held by the value. */
+typedef const char *(*smap_key_fn)(const void *);
+struct smap_slot {
+	uint32_t	 hash;		/* low 32 bits of the key's hash */
+	void		*val;		/* NULL = empty */
+};
+struct smap {
+	struct smap_slot *slots;
+	size_t		 mask;		/* slots - 1 */
+	size_t		 count;
+	uint64_t	 seed;		/* keyed hash against flooding */
+	smap_key_fn	 key;
+};
+void	 smap_init(struct smap *, smap_key_fn, uint64_t);
+void	 smap_free(struct smap *);
+uint64_t smap_hash(const struct smap *, const char *, size_t);
+void	*smap_find(const struct smap *, const char *, size_t, uint64_t);
+void	 smap_add(struct smap *, void *, uint64_t);
+void	 smap_del(struct smap *, const void *, uint64_t);
+void	*smap_next(const struct smap *, size_t *);
+
+/* intern.c: reference-counted shared strings (agent names). */
+struct istr {
+	uint32_t	 refs;
+	uint32_t	 len;
+	char		 s[];
+};
+struct intern {
+	struct smap	 map;
+};
+void	 intern_init(struct intern *, uint64_t);
+void	 intern_free(struct intern *);
+struct istr *intern_get(struct intern *, const char *, size_t);
+struct istr *intern_ref(struct istr *);
+void	 intern_put(struct intern *, struct istr *);
+
+/* wheel.c: hierarchical timing wheel, exact deadlines, O(1) per op. */
+struct wheel_node {
+	struct wheel_node *next, *prev;	/* slot list, circular */
+	cw_time		 deadline;	/* exact, microseconds */
+	uint32_t	 order;		/* tie-break among equal deadlines */
+	int32_t		 where;		/* >=0 slot, -1 idle, <=-2 heap */
+};
+#define WHEEL_LEVELS	6
+#define WHEEL_SLOTS	64
+struct wheel {
+	struct wheel_node slot[WHEEL_LEVELS][WHEEL_SLOTS];	/* sentinels */
+	uint64_t	 pending[WHEEL_LEVELS];	/* non-empty slots */
+	uint64_t	 cur;		/* current tick, milliseconds */
+	uint32_t	 order;		/* next tie-break number */
+	size_t		 count;		/* nodes in the wheel */
+};
+void	 wheel_init(struct wheel *, cw_time);
+void	 wheel_node_init(struct wheel_node *);
+void	 wheel_add(struct wheel *, struct wheel_node *, cw_time);
+void	 wheel_del(struct wheel *, struct wheel_node *);
+struct wheel_node *wheel_expire(struct wheel *, cw_time);
+cw_time	 wheel_next(const struct wheel *);
+
+/* timer.c: the wheel, an in-order due heap and one libevent timer. */
+typedef void (*timer_fire_fn)(void *, struct wheel_node *, cw_time);
+struct timers;
+struct timers *timers_new(struct event_base *, bool, cw_time,
+		    timer_fire_fn, void *);
+void	 timers_free(struct timers *);
+void	 timers_arm(struct timers *, struct wheel_node *, cw_time);
+void	 timers_disarm(struct timers *, struct wheel_node *);
+void	 timers_advance(struct timers *, cw_time);
+size_t	 timers_count(const struct timers *);
+cw_time	 timers_next(const struct timers *);
+
+/* decode.c: decode one feed message into a struct callev. */
+struct callev {
+	enum ev_type	 type;
+	cw_time		 ts;		/* when the PBX saw it */
+	const char	*call_id;	/* NULL for heartbeats */
+	size_t		 call_id_len;
+	const char	*queue;		/* NULL when absent */
+	const char	*agent;
+	const char	*caller;
+	const char	*to_queue;	/* transferred */
+	const char	*to_agent;
+	const char	*reason;	/* escalate */
+	int		 level;		/* escalate, >= 1 */
+	double		 score;		/* sentiment, -1 .. 1 */
+	cw_time		 queued_at;	/* extension: mid-call start */
+	cw_time		 answered_at;
+};
+struct decode;
+struct decode	*decode_new(void);
+void		 decode_free(struct decode *);
+int		 decode_msg(struct decode *, const char *, size_t,
+		    struct callev *, enum reject *, const char **);
+bool		 decode_utf8_valid(const char *, size_t);
+uint32_t	 decode_fingerprint(const struct callev *);
+
+/* pub.c: what supervisors receive; seq grows by one per message. */
+typedef void (*pub_sink_fn)(void *, const char *, const char *, size_t);
+struct pub;
+struct pub	*pub_new_zmq(void *);
+struct pub	*pub_new_file(FILE *);
+struct pub	*pub_new_fn(pub_sink_fn, void *);
+void		 pub_free(struct pub *);
+uint64_t	 pub_send(struct pub *, const char *, struct cJSON *);
+uint64_t	 pub_seq(const struct pub *);
+void		 pub_set_seq(struct pub *, uint64_t);
+uint64_t	 pub_published(const struct pub *);
+
+/* queue.c: per-queue thresholds (absolute lines) and live figures. */
+struct line {
+	cw_time		 at;		/* duration from the figure's start */
+	enum sev	 sev;
+};
+struct qrules {
+	cw_time		 normal[2];
+	struct line	 tiers[CW_MAX_TIERS];
+	int		 ntiers;
+	struct line	 wait[CW_MAX_TIERS];
+	int		 nwait;
+	int		 max_transfers;
+	cw_time		 hold_max;
+	cw_time		 repeat_window;
+	bool		 wrapup;
+};
+/* A one-minute bucket of the rolling hour. */
+struct qbucket {
+	int64_t		 minute;	/* minutes since the epoch */
+	uint32_t	 handled;	/* calls whose handle time ended */
+	uint32_t	 answered;	/* answers with a known wait */
+	uint32_t	 answered_sl;	/* ... of which within 20 s */
+	uint32_t	 abandoned;
+	uint32_t	 abandoned_short;	/* within 5 s */
+	int64_t		 handle_sum;	/* microseconds */
+};
+struct call;
+struct queue {
+	char		*name;
+	struct qrules	 r;		/* resolved thresholds */
+	uint32_t	 nstate[CALL_NSTATES];	/* live calls per state */
+	uint32_t	 over_normal;	/* live calls past normal[1] */
+	struct call	*wait_head;	/* queued calls, oldest first */
+	struct call	*wait_tail;
+	struct qbucket	 hour[60];
+};
+struct queues {
+	struct smap	 map;
+	size_t		 count;
+	size_t		 max;
+};
+#define QUEUE_SL_WAIT	(20 * CW_SEC)	/* service level: answered within */
+#define QUEUE_SHORT_ABANDON (5 * CW_SEC) /* short abandons are ignored */
+void	 queues_init(struct queues *, uint64_t);
+void	 queues_free(struct queues *);
+struct queue *queues_get(struct queues *, const struct config *,
+		    const char *, bool);
+void	 queues_reconfigure(struct queues *, const struct config *);
+struct queue *queues_next(const struct queues *, size_t *);
+void	 queue_rules(struct qrules *, const struct qconf *);
+void	 queue_count_answer(struct queue *, cw_time, cw_time);
+void	 queue_count_abandon(struct queue *, cw_time, cw_time);
+void	 queue_count_handled(struct queue *, cw_time, cw_time);
+struct cJSON *queue_stats_json(const struct queue *, cw_time);
+
+/* alert.c: one alert per call and rule; firing, escalated, resolved. */
+enum alert_state {
+	ALERT_FIRING = 0,
+	ALERT_ESCALATED,
+	ALERT_ACKED,
+	ALERT_RESOLVED,
+};
+struct alert {
+	struct alert	*next;		/* the call's other alerts */
+	enum rule	 rule;
+	enum sev	 sev;
+	enum alert_state state;
+	cw_time		 ts;		/* last change */
+	cw_time		 value;		/* figure at the change, µs */
+	cw_time		 threshold;	/* line crossed, µs */
+};
+struct daemon;
+const char *alert_state_name(enum alert_state);
+struct alert *alert_find(struct call *, enum rule);
+enum sev alert_sev(struct call *, enum rule);
+void	 alert_raise(struct daemon *, struct call *, enum rule, enum sev,
+	    cw_time, cw_time, cw_time);
+void	 alert_resolve(struct daemon *, struct call *, enum rule, cw_time,
+	    cw_time);
+void	 alert_resolve_all(struct daemon *, struct call *, cw_time);
+struct cJSON *alert_json(const struct daemon *, const struct call *,
+		    const struct alert *);
+
+/* call.c: the live calls and their state machine. */
+#define CALL_FP		4		/* recent events remembered */
+#define CALL_CALLER_INLINE 24
+#define CALL_OVER_NORMAL 0x01u		/* flags: handle time past normal */
+struct call {
+	struct wheel_node tn;		/* the next line this call crosses */
+	struct call	*wait_prev;	/* the queue's waiting list */
+	struct call	*wait_next;
+	struct queue	*q;		/* current queue */
+	struct istr	*agent;		/* NULL when unknown */
+	struct alert	*alerts;	/* open alerts */
+	char		*caller_long;	/* caller when it does not fit */
+	cw_time		 queued_at;	/* CW_TIME_NONE if unknown */
+	cw_time		 answered_at;	/* handle time starts */
+	cw_time		 wait_end;	/* answered or abandoned */
+	cw_time		 hold_at;	/* current hold segment's start */
+	cw_time		 hangup_at;	/* wrap-up starts */
+	cw_time		 last_seen;	/* clock at the last event */
+	uint32_t	 serial;	/* creation order */
+	uint32_t	 fp[CALL_FP];	/* fingerprints of recent events */
+	uint16_t	 holds;
+	uint16_t	 transfers;
+	uint8_t		 state;		/* enum call_state */
+	uint8_t		 fp_next;
+	uint8_t		 flags;		/* CALL_* */
+	uint8_t		 idclass;	/* pool of this call's size */
+	uint16_t	 idlen;
+	char		 caller[CALL_CALLER_INLINE];
+	char		 id[];		/* call_id, NUL-terminated */
+};
+#define CALL_ID_CLASSES	5		/* id storage in 32-byte steps */
+struct calls {
+	struct smap	 map;
+	struct pool	 pools[CALL_ID_CLASSES];
+	uint32_t	 serial;
+};
+void	 calls_init(struct calls *, uint64_t);
+void	 calls_free(struct calls *, struct daemon *);
+size_t	 calls_count(const struct calls *);
+struct call *calls_find(struct calls *, const char *, size_t);
+struct call *calls_next(const struct calls *, size_t *);
+void	 call_apply(struct daemon *, const struct callev *, cw_time);
+void	 call_timer(struct daemon *, struct call *, cw_time);
+void	 call_rearm(struct daemon *, struct call *);
+void	 call_requeue(struct daemon *, struct call *);
+const char *call_caller(const struct call *);
+cw_time	 call_handle_time(const struct call *, cw_time);
+cw_time	 call_wait_time(const struct call *, cw_time);
+struct cJSON *call_json(const struct call *, cw_time);
+
+/* tomb.c: ids of recently ended calls, so late events start nothing. */
+struct tomb_ent {
+	uint64_t	 key;
+	cw_time		 expires;
+};
+struct tombs {
+	uint64_t	*set;		/* open addressing, 0 = empty */
+	size_t		 mask;
+	size_t		 count;
+	struct tomb_ent	*fifo;		/* ring, oldest first */
+	size_t		 head, len, cap;
+};
+void	 tombs_init(struct tombs *);
+void	 tombs_free(struct tombs *);
+void	 tombs_add(struct tombs *, uint64_t, cw_time);
+bool	 tombs_has(const struct tombs *, uint64_t);
+void	 tombs_expire(struct tombs *, cw_time);
+
+/* zsock.c: a ZeroMQ socket inside the libevent loop (ZMQ_FD). */
+typedef void (*zsock_fn)(void *, void *);
+struct zsock;
+struct zsock	*zsock_new(struct event_base *, void *, zsock_fn, void *);
+void		 zsock_free(struct zsock *);
+void		 zsock_kick(struct zsock *);
+int		 zsock_recv(void *, struct buf *, int *);
+
+/* feed.c: the feeds. */
+struct feed;
+struct feed	*feed_new(struct daemon *, const struct feedconf *,
+		    char **);
+void		 feed_free(struct feed *);
+const char	*feed_name(const struct feed *);
+uint64_t	 feed_received(const struct feed *);
+
+/* control.c: JSON requests on the ROUTER socket. */
+struct control;
+struct control	*control_new(struct daemon *, const char *, char **);
+void		 control_free(struct control *);
+char		*control_handle(struct daemon *, const char *, size_t,
+		    size_t *);
+
+/* daemon.c: the whole daemon; no global state beyond the logger. */
+struct counters {
+	uint64_t	 received;	/* feed messages read */
+	uint64_t	 rejected[REJ_COUNT];
+	uint64_t	 applied;	/* events that reached the call table */
+	uint64_t	 duplicates;	/* events seen before */
+	uint64_t	 ignored;	/* events for ended calls, conflicts */
+	uint64_t	 skewed;	/* ts too far from our clock */
+	uint64_t	 heartbeats;
+	uint64_t	 stale;		/* calls closed for silence */
+	uint64_t	 ended;		/* calls that ended */
+};
+struct daemon {
+	struct event_base *base;
+	void		*zctx;		/* ZeroMQ context, NULL in replay */
+	struct config	*cfg;
+	struct timers	*timers;
+	struct pub	*pub;
+	struct decode	*dec;
+	struct calls	 calls;
+	struct queues	 queues;
+	struct intern	 agents;
+	struct tombs	 tombs;
+	struct feed	**feeds;
+	size_t		 nfeeds;
+	struct control	*control;
+	struct event	*sigev[4];
+	struct event	*stats_ev;
+	cw_time		 now;		/* the clock, µs */
+	cw_time		 started;	/* for uptime */
+	uint64_t	 seed;
+	struct counters	 n;
+	cw_time		 rej_logged[REJ_COUNT];	/* last log per reason */
+	uint64_t	 rej_quiet[REJ_COUNT];	/* not logged since */
+	bool		 replay;
+	struct buf	 rbuf;		/* receive buffer */
+};
+struct daemon	*daemon_new(struct event_base *, struct config *, bool);
+int		 daemon_open(struct daemon *, char **);
+void		 daemon_free(struct daemon *);
+void		 daemon_message(struct daemon *, const char *, size_t,
+		    const char *);
+void		 daemon_event(struct daemon *, const struct callev *);
+void		 daemon_reject(struct daemon *, enum reject, const char *,
+		    const char *);
+int		 daemon_reload(struct daemon *, char **);
+cw_time		 daemon_clock(struct daemon *);
+struct cJSON	*daemon_stats_json(struct daemon *);
+
+/* replay.c: --replay FILE. */
+int		 replay_run(struct daemon *, const char *);
+
+#endif /* CW_H */
