@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -76,17 +77,20 @@ void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 room = 128;
 	int	 n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n <= 0)
-		return;
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	for (;;) {
+		buf_reserve(b, room);
+		va_start(ap, fmt);
+		n = vsnprintf(b->data + b->len, room + 1, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n <= room)
+			break;
+		room = (size_t)n;
+	}
 	b->len += (size_t)n;
 }
 

@@ -355,6 +355,8 @@ struct callev {
 	double		 score;		/* sentiment, -1 .. 1 */
 	cw_time		 queued_at;	/* extension: mid-call start */
 	cw_time		 answered_at;
+	struct queue	*q;		/* queue, resolved by the daemon */
+	struct queue	*to_q;		/* to_queue, resolved likewise */
 };
 struct decode;
 struct decode	*decode_new(void);
@@ -528,12 +530,11 @@ bool	 tombs_has(const struct tombs *, uint64_t);
 void	 tombs_expire(struct tombs *, cw_time);
 
 /* zsock.c: a ZeroMQ socket inside the libevent loop (ZMQ_FD). */
-typedef void (*zsock_fn)(void *, void *);
+typedef void (*zsock_fn)(void *);
 struct zsock;
 struct zsock	*zsock_new(struct event_base *, void *, zsock_fn, void *);
 void		 zsock_free(struct zsock *);
 void		 zsock_kick(struct zsock *);
-int		 zsock_recv(void *, struct buf *, int *);
 
 /* feed.c: the feeds. */
 struct feed;
@@ -565,6 +566,8 @@ struct counters {
 struct daemon {
 	struct event_base *base;
 	void		*zctx;		/* ZeroMQ context, NULL in replay */
+	void		*pubsock;	/* PUB socket, NULL in replay */
+	struct queue	*qdefault;	/* calls whose feed named no queue */
 	struct config	*cfg;
 	struct timers	*timers;
 	struct pub	*pub;

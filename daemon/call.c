@@ -1,0 +1,685 @@
+/*
+ * Calls: the table of live calls keyed by call_id, the state machine of
+ * SPEC 4 (queued, talking, on hold, wrap-up, ended) and the lines each
+ * call crosses.  A call has one timer node holding the earliest line it
+ * can cross next (a wait tier, the normal range's top, a handle-time tier,
+ * or going stale), so each event costs O(1) whatever the number of calls.
+ *
+ * Events may come late, twice or out of order: a repeat (same fingerprint
+ * as one of the last few) changes nothing; an event for an unknown call
+ * creates it mid-call; an event for a call that ended recently is
+ * ignored (tomb.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "cw.h"
+
+/* What an event did to a call. */
+enum call_step {
+	CALL_STEP_OK,		/* applied */
+	CALL_STEP_IGNORED,	/* made no sense in the call's state */
+	CALL_STEP_ENDED,	/* applied, and the call is gone */
+};
+
+/* How a call ends. */
+enum call_end {
+	CALL_END_HANDLED,	/* wrap-up (or hangup) done */
+	CALL_END_ABANDONED,	/* caller left before an answer */
+	CALL_END_STALE,		/* no event for max_call_age */
+};
+
+/* The key of a call, for the map. */
+static const char *
+calls_key(const void *v)
+{
+	return ((const struct call *)v)->id;
+}
+
+/* An empty table; ids are stored in 32-byte steps, one pool per step. */
+void
+calls_init(struct calls *cs, uint64_t seed)
+{
+	int	 i;
+
+	smap_init(&cs->map, calls_key, seed);
+	for (i = 0; i < CALL_ID_CLASSES; i++)
+		pool_init(&cs->pools[i],
+		    offsetof(struct call, id) + 32 * (size_t)(i + 1));
+	cs->serial = 0;
+}
+
+/* Release one call's own allocations (not the call itself). */
+static void
+call_release(struct daemon *d, struct call *c)
+{
+	struct alert	*a, *next;
+
+	for (a = c->alerts; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	c->alerts = NULL;
+	free(c->caller_long);
+	c->caller_long = NULL;
+	intern_put(&d->agents, c->agent);
+	c->agent = NULL;
+}
+
+/* Free every call and the table. */
+void
+calls_free(struct calls *cs, struct daemon *d)
+{
+	size_t		 pos = 0;
+	struct call	*c;
+	int		 i;
+
+	while ((c = smap_next(&cs->map, &pos)) != NULL)
+		call_release(d, c);
+	smap_free(&cs->map);
+	for (i = 0; i < CALL_ID_CLASSES; i++)
+		pool_free(&cs->pools[i]);
+}
+
+/* Live calls. */
+size_t
+calls_count(const struct calls *cs)
+{
+	return cs->map.count;
+}
+
+/* The live call with this id, or NULL. */
+struct call *
+calls_find(struct calls *cs, const char *id, size_t len)
+{
+	return smap_find(&cs->map, id, len, smap_hash(&cs->map, id, len));
+}
+
+/* Iterate: start with *pos = 0; NULL at the end. */
+struct call *
+calls_next(const struct calls *cs, size_t *pos)
+{
+	return smap_next(&cs->map, pos);
+}
+
+/* The caller's number or name, or NULL when unknown. */
+const char *
+call_caller(const struct call *c)
+{
+	if (c->caller_long != NULL)
+		return c->caller_long;
+	return c->caller[0] != '\0' ? c->caller : NULL;
+}
+
+/* Handle time at t (CW_TIME_NONE before the answer). */
+cw_time
+call_handle_time(const struct call *c, cw_time t)
+{
+	if (c->answered_at == CW_TIME_NONE)
+		return CW_TIME_NONE;
+	return t > c->answered_at ? t - c->answered_at : 0;
+}
+
+/* Wait time at t: final once answered or abandoned; NONE if unknown. */
+cw_time
+call_wait_time(const struct call *c, cw_time t)
+{
+	cw_time	 end = c->wait_end != CW_TIME_NONE ? c->wait_end : t;
+
+	if (c->queued_at == CW_TIME_NONE)
+		return CW_TIME_NONE;
+	return end > c->queued_at ? end - c->queued_at : 0;
+}
+
+/* Whether the call has been answered (handle time runs). */
+static bool
+call_answered(const struct call *c)
+{
+	return c->state == CALL_TALKING || c->state == CALL_ON_HOLD ||
+	    c->state == CALL_WRAPUP;
+}
+
+/* Put the call in its queue's waiting list, oldest first. */
+static void
+call_wait_link(struct call *c)
+{
+	struct queue	*q = c->q;
+	struct call	*p = q->wait_tail;
+
+	while (p != NULL && p->queued_at > c->queued_at)
+		p = p->wait_prev;
+	c->wait_prev = p;
+	c->wait_next = p != NULL ? p->wait_next : q->wait_head;
+	if (c->wait_next != NULL)
+		c->wait_next->wait_prev = c;
+	else
+		q->wait_tail = c;
+	if (p != NULL)
+		p->wait_next = c;
+	else
+		q->wait_head = c;
+}
+
+/* Take the call out of its queue's waiting list. */
+static void
+call_wait_unlink(struct call *c)
+{
+	struct queue	*q = c->q;
+
+	if (c->wait_prev != NULL)
+		c->wait_prev->wait_next = c->wait_next;
+	else
+		q->wait_head = c->wait_next;
+	if (c->wait_next != NULL)
+		c->wait_next->wait_prev = c->wait_prev;
+	else
+		q->wait_tail = c->wait_prev;
+	c->wait_prev = c->wait_next = NULL;
+}
+
+/* Take the call's weight off its queue's figures. */
+static void
+call_leave_queue(struct call *c)
+{
+	c->q->nstate[c->state]--;
+	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
+		call_wait_unlink(c);
+	if (c->flags & CALL_OVER_NORMAL) {
+		c->q->over_normal--;
+		c->flags &= ~CALL_OVER_NORMAL;
+	}
+}
+
+/* Put the call's weight on its queue's figures. */
+static void
+call_join_queue(struct call *c)
+{
+	c->q->nstate[c->state]++;
+	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
+		call_wait_link(c);
+}
+
+/* Move the call to another state, keeping the queue's figures right. */
+static void
+call_set_state(struct call *c, enum call_state s)
+{
+	if (c->state == s)
+		return;
+	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
+		call_wait_unlink(c);
+	c->q->nstate[c->state]--;
+	c->state = (uint8_t)s;
+	c->q->nstate[c->state]++;
+	if (s == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
+		call_wait_link(c);
+}
+
+/* Move the call to queue q: its figures and thresholds follow. */
+static void
+call_move(struct daemon *d, struct call *c, struct queue *q)
+{
+	if (q == NULL || q == c->q)
+		return;
+	(void)d;
+	call_leave_queue(c);
+	c->q = q;
+	call_join_queue(c);
+}
+
+/* Set or change the caller. */
+static void
+call_set_caller(struct call *c, const char *caller)
+{
+	size_t	 len = strlen(caller);
+
+	if (strcmp(call_caller(c) != NULL ? call_caller(c) : "", caller) == 0)
+		return;
+	free(c->caller_long);
+	c->caller_long = NULL;
+	if (len < sizeof c->caller)
+		memcpy(c->caller, caller, len + 1);
+	else {
+		c->caller[0] = '\0';
+		c->caller_long = xstrndup(caller, len);
+	}
+}
+
+/* Set or change the agent (NULL: nobody). */
+static void
+call_set_agent(struct daemon *d, struct call *c, const char *agent)
+{
+	if (agent != NULL && c->agent != NULL && strcmp(agent, c->agent->s) == 0)
+		return;
+	intern_put(&d->agents, c->agent);
+	c->agent = agent != NULL ? intern_get(&d->agents, agent,
+	    strlen(agent)) : NULL;
+}
+
+/* Whether an event for an unknown call may start one. */
+static bool
+call_creates(enum ev_type t)
+{
+	return t != EV_WRAPUP_END && t != EV_ABANDONED && t != EV_HEARTBEAT;
+}
+
+/*
+ * A new call from its first event: queued, or (a feed that starts
+ * mid-call) talking since the event, or since answered_at if the feed
+ * knows it.
+ */
+static struct call *
+call_new(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
+{
+	struct calls	*cs = &d->calls;
+	size_t		 cls = (ev->call_id_len + 1 + 31) / 32 - 1;
+	struct call	*c = pool_get(&cs->pools[cls]);
+
+	memset(c, 0, offsetof(struct call, id));
+	wheel_node_init(&c->tn);
+	memcpy(c->id, ev->call_id, ev->call_id_len);
+	c->id[ev->call_id_len] = '\0';
+	c->idlen = (uint16_t)ev->call_id_len;
+	c->idclass = (uint8_t)cls;
+	c->serial = ++cs->serial;
+	c->q = ev->q != NULL ? ev->q : d->qdefault;
+	c->queued_at = c->answered_at = c->wait_end = CW_TIME_NONE;
+	c->hold_at = c->hangup_at = CW_TIME_NONE;
+	c->last_seen = d->now;
+	if (ev->type == EV_QUEUED) {
+		c->state = CALL_QUEUED;
+		c->queued_at = ev->queued_at != CW_TIME_NONE ?
+		    ev->queued_at : t;
+	} else {
+		c->state = CALL_TALKING;
+		c->answered_at = ev->answered_at != CW_TIME_NONE ?
+		    ev->answered_at : t;
+		c->queued_at = ev->queued_at;
+		if (c->queued_at != CW_TIME_NONE &&
+		    c->queued_at <= c->answered_at) {
+			c->wait_end = c->answered_at;
+			if (ev->type == EV_ANSWERED)
+				queue_count_answer(c->q, t,
+				    call_wait_time(c, t));
+		} else
+			c->queued_at = CW_TIME_NONE;
+	}
+	call_join_queue(c);
+	smap_add(&cs->map, c, h);
+	return c;
+}
+
+/* The call is over at t: resolve, count, forget (but for its tombstone). */
+static void
+call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
+{
+	struct calls	*cs = &d->calls;
+
+	switch (how) {
+	case CALL_END_HANDLED:
+		if (c->answered_at != CW_TIME_NONE)
+			queue_count_handled(c->q, t,
+			    call_handle_time(c, t));
+		break;
+	case CALL_END_ABANDONED:
+		c->wait_end = t;
+		queue_count_abandon(c->q, t, call_wait_time(c, t));
+		break;
+	case CALL_END_STALE:
+		d->n.stale++;
+		log_info("call closed as stale call_id=%s queue=%s "
+		    "silent_for=%llds", c->id, c->q->name,
+		    (long long)((t - c->last_seen) / CW_SEC));
+		break;
+	}
+	call_leave_queue(c);
+	c->state = CALL_ENDED;
+	alert_resolve_all(d, c, t);
+	timers_disarm(d->timers, &c->tn);
+	tombs_add(&d->tombs, smap_hash(&cs->map, c->id, c->idlen),
+	    d->now + d->cfg->ended_linger);
+	smap_del(&cs->map, c, smap_hash(&cs->map, c->id, c->idlen));
+	call_release(d, c);
+	pool_put(&cs->pools[c->idclass], c);
+	d->n.ended++;
+}
+
+/* The wait is over at t (answered): resolve long_wait, count the answer. */
+static void
+call_answer(struct daemon *d, struct call *c, cw_time t)
+{
+	if (c->state != CALL_QUEUED)
+		return;
+	c->answered_at = t;
+	c->wait_end = t;
+	call_set_state(c, CALL_TALKING);
+	queue_count_answer(c->q, t, call_wait_time(c, t));
+	alert_resolve(d, c, RULE_LONG_WAIT, t, call_wait_time(c, t));
+}
+
+/* The conversation is over at t and wrap-up starts. */
+static void
+call_hangup(struct call *c, cw_time t)
+{
+	c->hangup_at = t;
+	c->hold_at = CW_TIME_NONE;
+	call_set_state(c, CALL_WRAPUP);
+}
+
+/* A transfer: one more, to the new queue and agent. */
+static void
+call_transfer(struct daemon *d, struct call *c, const struct callev *ev)
+{
+	c->transfers++;
+	if (ev->to_q != NULL)
+		call_move(d, c, ev->to_q);
+	call_set_agent(d, c, ev->to_agent);
+}
+
+/*
+ * Apply an event to a live call (queued, talking, on hold or in wrap-up).
+ */
+static enum call_step
+call_step(struct daemon *d, struct call *c, const struct callev *ev,
+    cw_time t)
+{
+	enum call_state	 s = (enum call_state)c->state;
+
+	switch (ev->type) {
+	case EV_QUEUED:
+		if (s != CALL_QUEUED && t <= c->answered_at &&
+		    (c->queued_at == CW_TIME_NONE || t < c->queued_at)) {
+			c->queued_at = t;	/* a late "queued" */
+			c->wait_end = c->answered_at;
+		}
+		break;
+	case EV_ANSWERED:
+		if (s == CALL_QUEUED)
+			call_answer(d, c, ev->answered_at != CW_TIME_NONE ?
+			    ev->answered_at : t);
+		else if (t < c->answered_at)
+			c->answered_at = t;	/* an earlier answer */
+		break;
+	case EV_HOLD:
+	case EV_RESUME:
+		if (s == CALL_WRAPUP)
+			return CALL_STEP_IGNORED;
+		call_answer(d, c, t);
+		if (ev->type == EV_HOLD && c->state == CALL_TALKING) {
+			c->hold_at = t;
+			c->holds++;
+			call_set_state(c, CALL_ON_HOLD);
+		} else if (ev->type == EV_RESUME &&
+		    c->state == CALL_ON_HOLD) {
+			c->hold_at = CW_TIME_NONE;
+			call_set_state(c, CALL_TALKING);
+		}
+		break;
+	case EV_TRANSFERRED:
+		call_transfer(d, c, ev);
+		break;
+	case EV_HANGUP:
+		if (s == CALL_QUEUED) {
+			call_end(d, c, t, CALL_END_ABANDONED);
+			return CALL_STEP_ENDED;
+		}
+		if (s != CALL_WRAPUP && !c->q->r.wrapup) {
+			call_end(d, c, t, CALL_END_HANDLED);
+			return CALL_STEP_ENDED;
+		}
+		if (s != CALL_WRAPUP)
+			call_hangup(c, t);
+		break;
+	case EV_WRAPUP_END:
+		if (s == CALL_QUEUED)
+			return CALL_STEP_IGNORED;
+		call_end(d, c, t, CALL_END_HANDLED);
+		return CALL_STEP_ENDED;
+	case EV_ABANDONED:
+		if (s != CALL_QUEUED)
+			return CALL_STEP_IGNORED;
+		call_end(d, c, t, CALL_END_ABANDONED);
+		return CALL_STEP_ENDED;
+	case EV_ESCALATE:
+	case EV_SENTIMENT:
+	case EV_HEARTBEAT:
+	case EV_NTYPES:
+		break;
+	}
+	return CALL_STEP_OK;
+}
+
+/* Whether the call saw this fingerprint lately; remember it if not. */
+static bool
+call_repeat(struct call *c, uint32_t fp)
+{
+	int	 i;
+
+	for (i = 0; i < CALL_FP; i++)
+		if (c->fp[i] == fp && fp != 0)
+			return true;
+	c->fp[c->fp_next] = fp;
+	c->fp_next = (uint8_t)((c->fp_next + 1) % CALL_FP);
+	return false;
+}
+
+/* Take what the event says about queue, agent and caller. */
+static void
+call_names(struct daemon *d, struct call *c, const struct callev *ev)
+{
+	if (ev->caller != NULL)
+		call_set_caller(c, ev->caller);
+	if (ev->type == EV_TRANSFERRED)
+		return;
+	if (ev->agent != NULL)
+		call_set_agent(d, c, ev->agent);
+	if (ev->q != NULL && ev->q != c->q)
+		call_move(d, c, ev->q);
+}
+
+/* Take mid-call start times a feed knows (extension of SPEC 4.1). */
+static void
+call_since(struct call *c, const struct callev *ev)
+{
+	if (ev->answered_at != CW_TIME_NONE && call_answered(c) &&
+	    ev->answered_at < c->answered_at)
+		c->answered_at = ev->answered_at;
+	if (ev->queued_at != CW_TIME_NONE && c->state == CALL_QUEUED &&
+	    ev->queued_at < c->queued_at) {
+		call_wait_unlink(c);
+		c->queued_at = ev->queued_at;
+		call_wait_link(c);
+	}
+}
+
+/*
+ * Apply one event at time t (already checked for skew) to the call
+ * table.  The caller resolved ev->q and ev->to_q.
+ */
+void
+call_apply(struct daemon *d, const struct callev *ev, cw_time t)
+{
+	struct call	*c;
+	uint64_t	 h = smap_hash(&d->calls.map, ev->call_id,
+			    ev->call_id_len);
+
+	c = smap_find(&d->calls.map, ev->call_id, ev->call_id_len, h);
+	if (c == NULL) {
+		if (!call_creates(ev->type) || tombs_has(&d->tombs, h)) {
+			d->n.ignored++;
+			return;
+		}
+		c = call_new(d, ev, t, h);
+	}
+	if (call_repeat(c, decode_fingerprint(ev))) {
+		d->n.duplicates++;
+		return;
+	}
+	c->last_seen = d->now;
+	call_names(d, c, ev);
+	call_since(c, ev);
+	switch (call_step(d, c, ev, t)) {
+	case CALL_STEP_IGNORED:
+		d->n.ignored++;
+		log_debug("event ignored call_id=%s type=%s state=%s",
+		    c->id, ev_type_name(ev->type),
+		    call_state_name((enum call_state)c->state));
+		call_rearm(d, c);
+		break;
+	case CALL_STEP_OK:
+		d->n.applied++;
+		call_rearm(d, c);
+		break;
+	case CALL_STEP_ENDED:
+		d->n.applied++;
+		break;
+	}
+}
+
+/* The first line of a tier list above severity s, or NULL. */
+static const struct line *
+call_next_line(const struct line *lines, int n, enum sev s)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (lines[i].sev > s)
+			return &lines[i];
+	return NULL;
+}
+
+/* The earliest line the call can cross next. */
+static cw_time
+call_deadline(struct daemon *d, struct call *c)
+{
+	const struct qrules *r = &c->q->r;
+	const struct line *l;
+	cw_time		 dl = c->last_seen + d->cfg->max_call_age, x;
+
+	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
+		l = call_next_line(r->wait, r->nwait,
+		    alert_sev(c, RULE_LONG_WAIT));
+		if (l != NULL && (x = c->queued_at + l->at) < dl)
+			dl = x;
+	} else if (call_answered(c)) {
+		if (!(c->flags & CALL_OVER_NORMAL) &&
+		    (x = c->answered_at + r->normal[1]) < dl)
+			dl = x;
+		l = call_next_line(r->tiers, r->ntiers,
+		    alert_sev(c, RULE_LONG_CALL));
+		if (l != NULL && (x = c->answered_at + l->at) < dl)
+			dl = x;
+	}
+	return dl;
+}
+
+/* Arm the call's timer for the next line it can cross. */
+void
+call_rearm(struct daemon *d, struct call *c)
+{
+	timers_arm(d->timers, &c->tn, call_deadline(d, c));
+}
+
+/* Re-read the call's queue thresholds (after a reload). */
+void
+call_requeue(struct daemon *d, struct call *c)
+{
+	if ((c->flags & CALL_OVER_NORMAL) && call_answered(c) &&
+	    c->answered_at + c->q->r.normal[1] >= d->now) {
+		c->flags &= ~CALL_OVER_NORMAL;
+		c->q->over_normal--;
+	}
+	call_rearm(d, c);
+}
+
+/*
+ * The call's timer fired at t, the time of the line it was armed for:
+ * cross every line at or before t, stamped with the line's own time.
+ */
+void
+call_timer(struct daemon *d, struct call *c, cw_time t)
+{
+	const struct qrules *r = &c->q->r;
+	const struct line *l;
+
+	if (c->last_seen + d->cfg->max_call_age <= t) {
+		call_end(d, c, t, CALL_END_STALE);
+		return;
+	}
+	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
+		while ((l = call_next_line(r->wait, r->nwait,
+		    alert_sev(c, RULE_LONG_WAIT))) != NULL &&
+		    c->queued_at + l->at <= t)
+			alert_raise(d, c, RULE_LONG_WAIT, l->sev,
+			    c->queued_at + l->at, l->at, l->at);
+	} else if (call_answered(c)) {
+		if (!(c->flags & CALL_OVER_NORMAL) &&
+		    c->answered_at + r->normal[1] <= t) {
+			c->flags |= CALL_OVER_NORMAL;
+			c->q->over_normal++;
+		}
+		while ((l = call_next_line(r->tiers, r->ntiers,
+		    alert_sev(c, RULE_LONG_CALL))) != NULL &&
+		    c->answered_at + l->at <= t)
+			alert_raise(d, c, RULE_LONG_CALL, l->sev,
+			    c->answered_at + l->at, l->at, l->at);
+	}
+	call_rearm(d, c);
+}
+
+/* Add a time field: seconds, or null when unknown. */
+static void
+call_json_time(cJSON *o, const char *name, cw_time t)
+{
+	if (t == CW_TIME_NONE)
+		cJSON_AddNullToObject(o, name);
+	else
+		cJSON_AddNumberToObject(o, name, dur_seconds(t));
+}
+
+/* The highest severity among the call's open alerts. */
+static enum sev
+call_level(const struct call *c)
+{
+	const struct alert *a;
+	enum sev	 s = SEV_NONE;
+
+	for (a = c->alerts; a != NULL; a = a->next)
+		if (a->sev > s)
+			s = a->sev;
+	return s;
+}
+
+/* A call as listed in a snapshot (SPEC 6), figures at now. */
+cJSON *
+call_json(const struct call *c, cw_time now)
+{
+	cJSON		*o = cJSON_CreateObject();
+	const char	*caller = call_caller(c);
+	enum sev	 lvl = call_level(c);
+
+	cJSON_AddStringToObject(o, CW_F_CALL_ID, c->id);
+	cJSON_AddStringToObject(o, CW_F_QUEUE, c->q->name);
+	if (c->agent != NULL)
+		cJSON_AddStringToObject(o, CW_F_AGENT, c->agent->s);
+	else
+		cJSON_AddNullToObject(o, CW_F_AGENT);
+	if (caller != NULL)
+		cJSON_AddStringToObject(o, CW_F_CALLER, caller);
+	else
+		cJSON_AddNullToObject(o, CW_F_CALLER);
+	cJSON_AddStringToObject(o, CW_F_STATE,
+	    call_state_name((enum call_state)c->state));
+	call_json_time(o, "handle_time", call_handle_time(c, now));
+	call_json_time(o, "wait_time", call_wait_time(c, now));
+	cJSON_AddNumberToObject(o, "holds", c->holds);
+	cJSON_AddNumberToObject(o, "transfers", c->transfers);
+	call_json_time(o, "queued_at", c->queued_at);
+	call_json_time(o, "answered_at", c->answered_at);
+	if (lvl != SEV_NONE)
+		cJSON_AddStringToObject(o, "level", sev_name(lvl));
+	else
+		cJSON_AddNullToObject(o, "level");
+	return o;
+}

@@ -1,0 +1,326 @@
+/*
+ * Control: JSON requests on a ROUTER socket (SPEC 6).  A client (REQ or
+ * DEALER) sends one JSON object and gets one back, {"ok":true,...} or
+ * {"ok":false,"error":"..."}.  Nothing a client sends can stop the
+ * daemon: every malformed request gets an error reply.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <zmq.h>
+
+#include "cw.h"
+
+/* Requests handled per wake-up before yielding to the loop. */
+#define CONTROL_BATCH	64
+/* Envelope frames (routing ids, delimiter) we keep for the reply. */
+#define CONTROL_FRAMES	16
+
+struct control {
+	struct daemon	*d;
+	void		*sock;		/* ROUTER */
+	struct zsock	*z;
+	uint64_t	 requests;	/* handled */
+	uint64_t	 errors;	/* answered with ok:false */
+};
+
+/* A command: its name and what answers it (into b, ok or not). */
+struct control_cmd {
+	const char	*name;
+	void		(*fn)(struct daemon *, const cJSON *, struct buf *);
+};
+
+/* Write {"ok":false,"error":msg}. */
+static void
+control_error(struct buf *b, const char *msg)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddFalseToObject(o, "ok");
+	cJSON_AddStringToObject(o, "error", msg);
+	buf_reset(b);
+	buf_add_json(b, o);
+	cJSON_Delete(o);
+}
+
+/* Append a comma unless *first. */
+static void
+control_comma(struct buf *b, bool *first)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = false;
+}
+
+/* Append every live call (of queue q, if not NULL) and its open alerts. */
+static void
+control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
+{
+	struct call	*c;
+	size_t		 pos = 0;
+	bool		 first = true;
+	cw_time		 now = daemon_clock(d);
+
+	buf_addc(b, '[');
+	while ((c = calls_next(&d->calls, &pos)) != NULL) {
+		const struct alert *a;
+		cJSON	*o;
+
+		if (q != NULL && strcmp(c->q->name, q) != 0)
+			continue;
+		if (!alerts) {
+			control_comma(b, &first);
+			o = call_json(c, now);
+			buf_add_json(b, o);
+			cJSON_Delete(o);
+			continue;
+		}
+		for (a = c->alerts; a != NULL; a = a->next) {
+			control_comma(b, &first);
+			o = alert_json(d, c, a);
+			cJSON_DeleteItemFromObjectCaseSensitive(o, CW_F_SEQ);
+			buf_add_json(b, o);
+			cJSON_Delete(o);
+		}
+	}
+	buf_addc(b, ']');
+}
+
+/* snapshot [queue]: seq, calls, open alerts and queue figures. */
+static void
+control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	const cJSON	*jq = cJSON_GetObjectItemCaseSensitive(req, "queue");
+	const char	*q = NULL;
+	struct queue	*qu;
+	size_t		 pos = 0;
+	bool		 first = true;
+
+	if (jq != NULL && !cJSON_IsNull(jq)) {
+		if (!cJSON_IsString(jq)) {
+			control_error(b, "\"queue\" must be a string");
+			return;
+		}
+		q = jq->valuestring;
+	}
+	buf_printf(b, "{\"ok\":true,\"seq\":%llu,\"calls\":",
+	    (unsigned long long)pub_seq(d->pub));
+	control_calls(d, q, b, false);
+	buf_adds(b, ",\"alerts\":");
+	control_calls(d, q, b, true);
+	buf_adds(b, ",\"queues\":[");
+	while ((qu = queues_next(&d->queues, &pos)) != NULL) {
+		cJSON	*o;
+
+		if (q != NULL && strcmp(qu->name, q) != 0)
+			continue;
+		control_comma(b, &first);
+		o = queue_stats_json(qu, daemon_clock(d));
+		cJSON_DeleteItemFromObjectCaseSensitive(o, CW_F_SEQ);
+		buf_add_json(b, o);
+		cJSON_Delete(o);
+	}
+	buf_adds(b, "]}");
+}
+
+/* stats: the daemon's counters. */
+static void
+control_stats(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	cJSON	*o = daemon_stats_json(d);
+
+	(void)req;
+	buf_add_json(b, o);
+	cJSON_Delete(o);
+}
+
+/* reload: as SIGHUP. */
+static void
+control_reload(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	char	*cause = NULL;
+
+	(void)req;
+	if (daemon_reload(d, &cause) == -1) {
+		log_warnx("reload failed: %s; keeping the running "
+		    "configuration", cause);
+		control_error(b, cause);
+		free(cause);
+		return;
+	}
+	buf_adds(b, "{\"ok\":true}");
+}
+
+static const struct control_cmd control_cmds[] = {
+	{ "snapshot", control_snapshot },
+	{ "stats", control_stats },
+	{ "reload", control_reload },
+};
+
+/* Answer one request into b. */
+static void
+control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
+{
+	cJSON		*j;
+	const cJSON	*cmd;
+	size_t		 i;
+	char		 msg[160];
+
+	buf_reset(b);
+	if (len > CW_MAX_MSG) {
+		control_error(b, "request too large (over 64 KiB)");
+		return;
+	}
+	if (!decode_utf8_valid(req, len)) {
+		control_error(b, "request is not valid UTF-8");
+		return;
+	}
+	if ((j = cJSON_ParseWithLength(req, len)) == NULL) {
+		control_error(b, "request is not valid JSON");
+		return;
+	}
+	cmd = cJSON_GetObjectItemCaseSensitive(j, "cmd");
+	if (!cJSON_IsObject(j))
+		control_error(b, "request must be a JSON object");
+	else if (cmd == NULL)
+		control_error(b, "missing \"cmd\"");
+	else if (!cJSON_IsString(cmd))
+		control_error(b, "\"cmd\" must be a string");
+	else {
+		for (i = 0; i < nitems(control_cmds); i++)
+			if (strcmp(cmd->valuestring, control_cmds[i].name) == 0)
+				break;
+		if (i < nitems(control_cmds))
+			control_cmds[i].fn(d, j, b);
+		else {
+			snprintf(msg, sizeof msg, "unknown command \"%.64s\" "
+			    "(snapshot, stats, reload)", cmd->valuestring);
+			control_error(b, msg);
+		}
+	}
+	cJSON_Delete(j);
+}
+
+/*
+ * Answer one request (len bytes at req); returns the reply, NUL-terminated
+ * and malloc'd, with its length in *outlen.  For tests and the socket.
+ */
+char *
+control_handle(struct daemon *d, const char *req, size_t len, size_t *outlen)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	control_answer(d, req, len, &b);
+	buf_cstr(&b);
+	*outlen = b.len;
+	return b.data;
+}
+
+/* Send the envelope frames back, then the reply. */
+static void
+control_reply(struct control *ctl, zmq_msg_t *env, int nenv,
+    const char *reply, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < nenv; i++)
+		if (zmq_msg_send(&env[i], ctl->sock,
+		    ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+			goto fail;
+	if (zmq_send(ctl->sock, reply, len, ZMQ_DONTWAIT) == -1)
+		goto fail;
+	return;
+fail:
+	log_debug("control reply dropped: %s", zmq_strerror(errno));
+}
+
+/* Receive one whole request; -1 when none is waiting. */
+static int
+control_recv(struct control *ctl, zmq_msg_t *env, int *nenv, zmq_msg_t *body)
+{
+	int	 n = 0;
+
+	if (zmq_msg_recv(body, ctl->sock, ZMQ_DONTWAIT) == -1)
+		return -1;
+	while (zmq_msg_more(body)) {
+		if (n < CONTROL_FRAMES) {
+			zmq_msg_move(&env[n++], body);
+		}
+		if (zmq_msg_recv(body, ctl->sock, ZMQ_DONTWAIT) == -1)
+			break;
+	}
+	*nenv = n;
+	return 0;
+}
+
+/* Drain requests (up to a batch), answering each. */
+static void
+control_drain(void *arg)
+{
+	struct control	*ctl = arg;
+	zmq_msg_t	 env[CONTROL_FRAMES], body;
+	struct buf	 b;
+	int		 nenv, i, n;
+
+	buf_init(&b);
+	for (i = 0; i < CONTROL_FRAMES; i++)
+		zmq_msg_init(&env[i]);
+	zmq_msg_init(&body);
+	for (n = 0; n < CONTROL_BATCH; n++) {
+		if (control_recv(ctl, env, &nenv, &body) == -1)
+			break;
+		ctl->requests++;
+		if (nenv == 0)
+			continue;	/* no routing id: nobody to answer */
+		control_answer(ctl->d, zmq_msg_data(&body),
+		    zmq_msg_size(&body), &b);
+		if (strncmp(b.data, "{\"ok\":false", 11) == 0)
+			ctl->errors++;
+		control_reply(ctl, env, nenv, b.data, b.len);
+	}
+	for (i = 0; i < CONTROL_FRAMES; i++)
+		zmq_msg_close(&env[i]);
+	zmq_msg_close(&body);
+	buf_free(&b);
+	if (n == CONTROL_BATCH)
+		zsock_kick(ctl->z);
+}
+
+/* Bind the control socket; NULL with *cause on failure. */
+struct control *
+control_new(struct daemon *d, const char *ep, char **cause)
+{
+	struct control	*ctl;
+	void		*s = zmq_socket(d->zctx, ZMQ_ROUTER);
+	int		 linger = 0;
+
+	if (s == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	if (zmq_bind(s, ep) == -1) {
+		xasprintf(cause, "control: cannot bind %s: %s", ep,
+		    zmq_strerror(errno));
+		zmq_close(s);
+		return NULL;
+	}
+	ctl = xcalloc(1, sizeof *ctl);
+	ctl->d = d;
+	ctl->sock = s;
+	ctl->z = zsock_new(d->base, s, control_drain, ctl);
+	log_info("control open endpoint=%s", ep);
+	return ctl;
+}
+
+/* Close the control socket; NULL-safe. */
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	zsock_free(ctl->z);
+	zmq_close(ctl->sock);
+	free(ctl);
+}

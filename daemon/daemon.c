@@ -1,0 +1,395 @@
+/*
+ * The daemon: owns the clock, the call table, the queues, the timers and
+ * the sockets, and passes each feed message down the line
+ * (decode -> clock -> timers -> calls).  Everything hangs off one struct
+ * daemon so a test can build two in one process.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <cJSON.h>
+#include <event2/event.h>
+#include <zmq.h>
+
+#include "cw.h"
+
+/* Milliseconds a closing socket may spend flushing what it holds. */
+#define DAEMON_LINGER_MS	1000
+
+/* A timer fired: the node is a call's. */
+static void
+daemon_fire(void *arg, struct wheel_node *n, cw_time t)
+{
+	struct daemon	*d = arg;
+
+	call_timer(d, container_of(n, struct call, tn), t);
+}
+
+/* A seed for the hash tables: random, or fixed for a replay. */
+static uint64_t
+daemon_seed(bool replay)
+{
+	uint64_t	 seed = 0x63616c6c77617463ULL;
+
+	if (!replay && getrandom(&seed, sizeof seed, 0) != sizeof seed)
+		log_warn("getrandom; using a fixed hash seed");
+	return seed;
+}
+
+/*
+ * A daemon on config cfg (which it now owns).  With replay, the clock is
+ * the event clock whatever the config says, and no socket is opened.
+ */
+struct daemon *
+daemon_new(struct event_base *base, struct config *cfg, bool replay)
+{
+	struct daemon	*d = xcalloc(1, sizeof *d);
+	bool		 wall;
+
+	d->base = base;
+	d->cfg = cfg;
+	d->replay = replay;
+	if (replay)
+		cfg->clock = CLOCK_EVENT;
+	wall = cfg->clock == CLOCK_WALL;
+	d->now = wall ? dur_wallclock() : 0;
+	d->started = dur_wallclock();
+	d->seed = daemon_seed(replay);
+	d->timers = timers_new(base, wall, d->now, daemon_fire, d);
+	d->dec = decode_new();
+	calls_init(&d->calls, d->seed);
+	queues_init(&d->queues, d->seed ^ 1);
+	intern_init(&d->agents, d->seed ^ 2);
+	tombs_init(&d->tombs);
+	buf_init(&d->rbuf);
+	d->qdefault = queues_get(&d->queues, cfg, CW_QUEUE_DEFAULT, true);
+	queues_reconfigure(&d->queues, cfg);
+	return d;
+}
+
+/* Create, configure and bind one socket; NULL with *cause on failure. */
+static void *
+daemon_bind(struct daemon *d, int type, const char *ep, int hwm,
+    char **cause)
+{
+	void	*s = zmq_socket(d->zctx, type);
+	int	 linger = DAEMON_LINGER_MS;
+
+	if (s == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	if (hwm > 0)
+		zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (zmq_bind(s, ep) == -1) {
+		xasprintf(cause, "cannot bind %s: %s", ep,
+		    zmq_strerror(errno));
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* SIGTERM, SIGINT: leave the loop (main flushes and exits 0). */
+static void
+daemon_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)what;
+	log_info("signal received signal=%s; stopping",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopexit(d->base, NULL);
+}
+
+/* SIGHUP: reload the config, keeping the old one if the new is bad. */
+static void
+daemon_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	char		*cause = NULL;
+
+	(void)sig;
+	(void)what;
+	if (daemon_reload(d, &cause) == -1) {
+		log_warnx("reload failed: %s; keeping the running "
+		    "configuration", cause);
+		free(cause);
+	}
+}
+
+/* Watch the signals through the loop (never async handlers). */
+static void
+daemon_signals(struct daemon *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	size_t	 i;
+
+	for (i = 0; i < nitems(sigs); i++) {
+		d->sigev[i] = evsignal_new(d->base, sigs[i],
+		    sigs[i] == SIGHUP ? daemon_sighup : daemon_sigterm, d);
+		if (d->sigev[i] == NULL || evsignal_add(d->sigev[i], NULL))
+			fatalx("evsignal_new");
+	}
+}
+
+/* Open every socket: publish, control, feeds.  -1 with *cause. */
+int
+daemon_open(struct daemon *d, char **cause)
+{
+	void	*pubsock;
+	size_t	 i;
+
+	if ((d->zctx = zmq_ctx_new()) == NULL)
+		fatalx("zmq_ctx_new: %s", zmq_strerror(errno));
+	pubsock = daemon_bind(d, ZMQ_PUB, d->cfg->pub_endpoint,
+	    d->cfg->pub_hwm, cause);
+	if (pubsock == NULL)
+		return -1;
+	d->pubsock = pubsock;
+	d->pub = pub_new_zmq(pubsock);
+	if ((d->control = control_new(d, d->cfg->control_endpoint,
+	    cause)) == NULL)
+		return -1;
+	d->feeds = xcalloc(d->cfg->nfeeds, sizeof *d->feeds);
+	for (i = 0; i < d->cfg->nfeeds; i++) {
+		if ((d->feeds[i] = feed_new(d, &d->cfg->feeds[i],
+		    cause)) == NULL)
+			return -1;
+		d->nfeeds++;
+	}
+	daemon_signals(d);
+	return 0;
+}
+
+/* Close everything, letting sockets flush for a moment; NULL-safe. */
+void
+daemon_free(struct daemon *d)
+{
+	size_t	 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < nitems(d->sigev); i++)
+		if (d->sigev[i] != NULL)
+			event_free(d->sigev[i]);
+	for (i = 0; i < d->nfeeds; i++)
+		feed_free(d->feeds[i]);
+	free(d->feeds);
+	control_free(d->control);
+	calls_free(&d->calls, d);
+	queues_free(&d->queues);
+	intern_free(&d->agents);
+	tombs_free(&d->tombs);
+	timers_free(d->timers);
+	decode_free(d->dec);
+	pub_free(d->pub);
+	if (d->pubsock != NULL)
+		zmq_close(d->pubsock);
+	if (d->zctx != NULL)
+		zmq_ctx_term(d->zctx);
+	buf_free(&d->rbuf);
+	config_free(d->cfg);
+	free(d);
+}
+
+/* Now: the wall clock (never going back), or the highest ts seen. */
+cw_time
+daemon_clock(struct daemon *d)
+{
+	if (d->cfg->clock == CLOCK_WALL) {
+		cw_time	 w = dur_wallclock();
+
+		if (w > d->now)
+			d->now = w;
+	}
+	return d->now;
+}
+
+/* Count a rejected message; log each reason at most once a minute. */
+void
+daemon_reject(struct daemon *d, enum reject why, const char *detail,
+    const char *feed)
+{
+	cw_time	 now = dur_wallclock();
+
+	d->n.rejected[why]++;
+	if (d->rej_logged[why] != 0 && now - d->rej_logged[why] < CW_MIN) {
+		d->rej_quiet[why]++;
+		return;
+	}
+	log_warnx("event rejected reason=%s feed=%s detail=\"%s\" "
+	    "not_logged_since_last=%llu", reject_name(why),
+	    feed != NULL ? feed : "-", detail != NULL ? detail : "",
+	    (unsigned long long)d->rej_quiet[why]);
+	d->rej_logged[why] = now;
+	d->rej_quiet[why] = 0;
+}
+
+/* One message from a feed: decode it and apply it, or reject it. */
+void
+daemon_message(struct daemon *d, const char *buf, size_t len,
+    const char *feed)
+{
+	struct callev	 ev;
+	enum reject	 why;
+	const char	*detail;
+
+	d->n.received++;
+	if (decode_msg(d->dec, buf, len, &ev, &why, &detail) == -1) {
+		daemon_reject(d, why, detail, feed);
+		return;
+	}
+	if (ev.queue != NULL && (ev.q = queues_get(&d->queues, d->cfg,
+	    ev.queue, true)) == NULL) {
+		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev.queue, feed);
+		return;
+	}
+	if (ev.to_queue != NULL && (ev.to_q = queues_get(&d->queues,
+	    d->cfg, ev.to_queue, true)) == NULL) {
+		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev.to_queue, feed);
+		return;
+	}
+	daemon_event(d, &ev);
+}
+
+/*
+ * Apply a decoded event: move the clock, fire the lines it passed
+ * (strictly before it, SPEC 4.2), apply it, fire what it made due.
+ */
+void
+daemon_event(struct daemon *d, const struct callev *ev)
+{
+	cw_time	 t = ev->ts;
+
+	if (d->cfg->clock == CLOCK_WALL) {
+		cw_time	 now = daemon_clock(d);
+
+		if (t > now + d->cfg->max_skew ||
+		    t < now - d->cfg->max_skew) {
+			t = now;
+			d->n.skewed++;
+		}
+	} else if (t > d->now)
+		d->now = t;
+	timers_advance(d->timers, d->now);
+	tombs_expire(&d->tombs, d->now);
+	if (ev->type == EV_HEARTBEAT) {
+		d->n.heartbeats++;
+		return;
+	}
+	call_apply(d, ev, t);
+	timers_advance(d->timers, d->now);
+}
+
+/* Keep what a reload cannot change on the fly from the running config. */
+static void
+daemon_keep_sockets(struct config *old, struct config *nc)
+{
+	bool	 changed = false;
+	size_t	 i;
+
+	changed |= strcmp(old->pub_endpoint, nc->pub_endpoint) != 0;
+	changed |= strcmp(old->control_endpoint, nc->control_endpoint) != 0;
+	changed |= old->nfeeds != nc->nfeeds;
+	for (i = 0; !changed && i < old->nfeeds; i++)
+		changed |= strcmp(old->feeds[i].endpoint,
+		    nc->feeds[i].endpoint) != 0 ||
+		    old->feeds[i].socket != nc->feeds[i].socket ||
+		    strcmp(old->feeds[i].name, nc->feeds[i].name) != 0;
+	if (changed)
+		log_warnx("reload: feeds and endpoints changed; they apply "
+		    "at the next restart");
+	if (old->clock != nc->clock)
+		log_warnx("reload: daemon.clock changed; it applies at the "
+		    "next restart");
+	nc->clock = old->clock;
+#define SWAP(f) do {							\
+	__typeof__(old->f) tmp_ = old->f;				\
+	old->f = nc->f;							\
+	nc->f = tmp_;							\
+} while (0)
+	SWAP(pub_endpoint);
+	SWAP(control_endpoint);
+	SWAP(feeds);
+	SWAP(nfeeds);
+#undef SWAP
+}
+
+/*
+ * Reload the config from its file.  On error keep the running one and
+ * return -1 with *cause (each error is logged).  New thresholds apply to
+ * live calls at once.
+ */
+int
+daemon_reload(struct daemon *d, char **cause)
+{
+	struct cfgerrs	 errs = { NULL, 0 };
+	struct config	*nc;
+	struct call	*c;
+	size_t		 i, pos = 0;
+
+	log_info("reloading configuration path=%s", d->cfg->path);
+	if ((nc = config_load(d->cfg->path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.v[i]);
+		xasprintf(cause, "%zu error%s in %s", errs.n,
+		    errs.n == 1 ? "" : "s", d->cfg->path);
+		cfgerrs_free(&errs);
+		return -1;
+	}
+	daemon_keep_sockets(d->cfg, nc);
+	config_free(d->cfg);
+	d->cfg = nc;
+	log_setlevel(nc->log_level);
+	queues_reconfigure(&d->queues, nc);
+	daemon_clock(d);
+	while ((c = calls_next(&d->calls, &pos)) != NULL)
+		call_requeue(d, c);
+	timers_advance(d->timers, d->now);
+	log_info("configuration reloaded queues=%zu calls=%zu",
+	    d->queues.count, calls_count(&d->calls));
+	return 0;
+}
+
+/* The daemon's counters, for the control "stats" command. */
+cJSON *
+daemon_stats_json(struct daemon *d)
+{
+	cJSON	*o = cJSON_CreateObject(), *rej, *feeds;
+	size_t	 i;
+
+	cJSON_AddTrueToObject(o, "ok");
+	cJSON_AddNumberToObject(o, "received", (double)d->n.received);
+	rej = cJSON_AddObjectToObject(o, "rejected");
+	for (i = 0; i < REJ_COUNT; i++)
+		cJSON_AddNumberToObject(rej, reject_name((enum reject)i),
+		    (double)d->n.rejected[i]);
+	cJSON_AddNumberToObject(o, "published",
+	    d->pub != NULL ? (double)pub_published(d->pub) : 0);
+	cJSON_AddNumberToObject(o, "calls", (double)calls_count(&d->calls));
+	cJSON_AddNumberToObject(o, "uptime",
+	    dur_seconds(dur_wallclock() - d->started));
+	cJSON_AddNumberToObject(o, "applied", (double)d->n.applied);
+	cJSON_AddNumberToObject(o, "duplicates", (double)d->n.duplicates);
+	cJSON_AddNumberToObject(o, "ignored", (double)d->n.ignored);
+	cJSON_AddNumberToObject(o, "skewed", (double)d->n.skewed);
+	cJSON_AddNumberToObject(o, "heartbeats", (double)d->n.heartbeats);
+	cJSON_AddNumberToObject(o, "stale", (double)d->n.stale);
+	cJSON_AddNumberToObject(o, "ended", (double)d->n.ended);
+	cJSON_AddNumberToObject(o, "queues", (double)d->queues.count);
+	cJSON_AddNumberToObject(o, "seq",
+	    d->pub != NULL ? (double)pub_seq(d->pub) : 0);
+	feeds = cJSON_AddArrayToObject(o, "feeds");
+	for (i = 0; i < d->nfeeds; i++) {
+		cJSON	*f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(f, "name", feed_name(d->feeds[i]));
+		cJSON_AddNumberToObject(f, "received",
+		    (double)feed_received(d->feeds[i]));
+		cJSON_AddItemToArray(feeds, f);
+	}
+	return o;
+}

@@ -1,0 +1,128 @@
+/*
+ * Feeds: ZeroMQ sockets the PBX side sends call events to.  A `pull` feed
+ * binds and the PBX side PUSHes (back-pressure, nothing lost); a `sub`
+ * feed connects to a PBX-side PUB (the last frame is the event; earlier
+ * frames are topics).  Each wake-up drains up to FEED_BATCH messages and
+ * then yields to the loop, so timers and other sockets stay on time.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <zmq.h>
+
+#include "cw.h"
+
+/* Messages handled per wake-up before yielding to the loop. */
+#define FEED_BATCH	1024
+/* Messages a feed socket queues before pushing back (pull) or dropping. */
+#define FEED_RCVHWM	100000
+/* Larger messages make libzmq drop the peer: a memory guard. */
+#define FEED_MAXMSG	(1024 * 1024)
+
+struct feed {
+	struct daemon	*d;
+	char		*name;		/* the config's name, for logs */
+	void		*sock;		/* PULL or SUB */
+	struct zsock	*z;		/* its place in the loop */
+	uint64_t	 received;	/* messages read */
+};
+
+/* Receive the rest of a multi-frame message, keeping the last frame. */
+static int
+feed_last_frame(void *sock, zmq_msg_t *msg)
+{
+	while (zmq_msg_more(msg))
+		if (zmq_msg_recv(msg, sock, ZMQ_DONTWAIT) == -1)
+			return -1;
+	return 0;
+}
+
+/* Drain the socket (up to a batch) into the daemon. */
+static void
+feed_drain(void *arg)
+{
+	struct feed	*f = arg;
+	zmq_msg_t	 msg;
+	int		 n;
+
+	zmq_msg_init(&msg);
+	for (n = 0; n < FEED_BATCH; n++) {
+		if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warnx("feed receive failed feed=%s: %s",
+				    f->name, zmq_strerror(errno));
+			break;
+		}
+		if (feed_last_frame(f->sock, &msg) == -1)
+			break;
+		f->received++;
+		daemon_message(f->d, zmq_msg_data(&msg), zmq_msg_size(&msg),
+		    f->name);
+	}
+	zmq_msg_close(&msg);
+	if (n == FEED_BATCH)
+		zsock_kick(f->z);
+}
+
+/* Open one feed; NULL with *cause if it cannot bind or connect. */
+struct feed *
+feed_new(struct daemon *d, const struct feedconf *fc, char **cause)
+{
+	struct feed	*f;
+	void		*s;
+	int		 hwm = FEED_RCVHWM, linger = 0;
+	int64_t		 max = FEED_MAXMSG;
+
+	s = zmq_socket(d->zctx, fc->socket == FEED_PULL ? ZMQ_PULL : ZMQ_SUB);
+	if (s == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
+	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	if (fc->socket == FEED_SUB)
+		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+	if ((fc->socket == FEED_PULL ? zmq_bind(s, fc->endpoint) :
+	    zmq_connect(s, fc->endpoint)) == -1) {
+		xasprintf(cause, "feed %s: cannot %s %s: %s", fc->name,
+		    fc->socket == FEED_PULL ? "bind" : "connect",
+		    fc->endpoint, zmq_strerror(errno));
+		zmq_close(s);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->d = d;
+	f->name = xstrdup(fc->name);
+	f->sock = s;
+	f->z = zsock_new(d->base, s, feed_drain, f);
+	log_info("feed open name=%s socket=%s endpoint=%s", fc->name,
+	    fc->socket == FEED_PULL ? "pull" : "sub", fc->endpoint);
+	return f;
+}
+
+/* Close a feed; NULL-safe. */
+void
+feed_free(struct feed *f)
+{
+	if (f == NULL)
+		return;
+	zsock_free(f->z);
+	zmq_close(f->sock);
+	free(f->name);
+	free(f);
+}
+
+/* The feed's name. */
+const char *
+feed_name(const struct feed *f)
+{
+	return f->name;
+}
+
+/* Messages the feed has read. */
+uint64_t
+feed_received(const struct feed *f)
+{
+	return f->received;
+}

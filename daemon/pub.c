@@ -1,0 +1,130 @@
+/*
+ * Publishing: every object supervisors receive gets the next seq and goes
+ * out as two frames (topic, JSON) on the PUB socket, or as one JSON line
+ * (replay), or to a function (tests).  A PUB socket never blocks: a slow
+ * subscriber loses messages at its high-water mark and sees the gap in
+ * seq (SPEC 5, 6).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <zmq.h>
+
+#include "cw.h"
+
+struct pub {
+	void		*sock;		/* ZeroMQ PUB, or NULL */
+	FILE		*out;		/* JSON Lines, or NULL */
+	pub_sink_fn	 fn;		/* or a function */
+	void		*fnarg;
+	uint64_t	 seq;		/* last seq given out */
+	uint64_t	 published;	/* messages handed on */
+	uint64_t	 failed;	/* sends that failed */
+	struct buf	 b;		/* printed JSON */
+};
+
+/* A publisher with every sink off. */
+static struct pub *
+pub_alloc(void)
+{
+	struct pub	*p = xcalloc(1, sizeof *p);
+
+	buf_init(&p->b);
+	return p;
+}
+
+/* Publish on a bound ZeroMQ PUB socket (not owned). */
+struct pub *
+pub_new_zmq(void *sock)
+{
+	struct pub	*p = pub_alloc();
+
+	p->sock = sock;
+	return p;
+}
+
+/* Publish JSON Lines to a stream (replay). */
+struct pub *
+pub_new_file(FILE *f)
+{
+	struct pub	*p = pub_alloc();
+
+	p->out = f;
+	return p;
+}
+
+/* Publish to a function (tests). */
+struct pub *
+pub_new_fn(pub_sink_fn fn, void *arg)
+{
+	struct pub	*p = pub_alloc();
+
+	p->fn = fn;
+	p->fnarg = arg;
+	return p;
+}
+
+/* Free a publisher; the socket and the stream are the caller's. */
+void
+pub_free(struct pub *p)
+{
+	if (p == NULL)
+		return;
+	buf_free(&p->b);
+	free(p);
+}
+
+/*
+ * Give obj the next seq (its "seq" member must exist), print it and send
+ * it under topic.  The object stays the caller's.  Returns the seq.
+ */
+uint64_t
+pub_send(struct pub *p, const char *topic, cJSON *obj)
+{
+	cJSON	*seq = cJSON_GetObjectItemCaseSensitive(obj, CW_F_SEQ);
+
+	if (seq == NULL)
+		fatalx("pub_send: object without seq");
+	cJSON_SetNumberValue(seq, (double)++p->seq);
+	buf_reset(&p->b);
+	buf_add_json(&p->b, obj);
+	if (p->sock != NULL) {
+		if (zmq_send(p->sock, topic, strlen(topic),
+		    ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1 ||
+		    zmq_send(p->sock, p->b.data, p->b.len,
+		    ZMQ_DONTWAIT) == -1) {
+			p->failed++;
+			log_debug("publish failed topic=%s: %s", topic,
+			    zmq_strerror(errno));
+		}
+	} else if (p->out != NULL) {
+		buf_addc(&p->b, '\n');
+		fwrite(p->b.data, 1, p->b.len, p->out);
+	} else if (p->fn != NULL)
+		p->fn(p->fnarg, topic, p->b.data, p->b.len);
+	p->published++;
+	return p->seq;
+}
+
+/* The last seq given out (0 before the first message). */
+uint64_t
+pub_seq(const struct pub *p)
+{
+	return p->seq;
+}
+
+/* Continue numbering after seq (restart from a checkpoint). */
+void
+pub_set_seq(struct pub *p, uint64_t seq)
+{
+	p->seq = seq;
+}
+
+/* Messages published since start. */
+uint64_t
+pub_published(const struct pub *p)
+{
+	return p->published;
+}

@@ -1,0 +1,252 @@
+/*
+ * Queues: each has its thresholds resolved to absolute lines, counts of
+ * its live calls by state, the list of its waiting calls (oldest first,
+ * for the longest wait) and a rolling hour of one-minute buckets for
+ * handled, AHT, abandoned and service level.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "cw.h"
+
+/* The key of a queue, for the map. */
+static const char *
+queues_key(const void *v)
+{
+	return ((const struct queue *)v)->name;
+}
+
+/* An empty registry. */
+void
+queues_init(struct queues *qs, uint64_t seed)
+{
+	smap_init(&qs->map, queues_key, seed);
+	qs->count = 0;
+	qs->max = 1000;
+}
+
+/* Free every queue. */
+void
+queues_free(struct queues *qs)
+{
+	size_t		 pos = 0;
+	struct queue	*q;
+
+	while ((q = smap_next(&qs->map, &pos)) != NULL) {
+		free(q->name);
+		free(q);
+	}
+	smap_free(&qs->map);
+	qs->count = 0;
+}
+
+/* Resolve a queue's config to absolute lines. */
+void
+queue_rules(struct qrules *r, const struct qconf *qc)
+{
+	int	 i;
+
+	memset(r, 0, sizeof *r);
+	r->normal[0] = qc->normal[0];
+	r->normal[1] = qc->normal[1];
+	for (i = 0; i < qc->ntiers; i++) {
+		r->tiers[i].at = qc->tiers[i].mult > 0 ?
+		    (cw_time)llround(qc->tiers[i].mult *
+		    (double)qc->normal[1]) : qc->tiers[i].after;
+		r->tiers[i].sev = qc->tiers[i].sev;
+	}
+	r->ntiers = qc->ntiers;
+	for (i = 0; i < qc->nwait_tiers; i++) {
+		r->wait[i].at = qc->wait_tiers[i].mult > 0 ?
+		    (cw_time)llround(qc->wait_tiers[i].mult *
+		    (double)qc->normal[1]) : qc->wait_tiers[i].after;
+		r->wait[i].sev = qc->wait_tiers[i].sev;
+	}
+	r->nwait = qc->nwait_tiers;
+	r->max_transfers = qc->max_transfers;
+	r->hold_max = qc->hold_max;
+	r->repeat_window = qc->repeat_window;
+	r->wrapup = qc->wrapup;
+}
+
+/* Make a queue named name with cfg's thresholds for it. */
+static struct queue *
+queues_make(struct queues *qs, const struct config *cfg, const char *name,
+    uint64_t h)
+{
+	struct queue	*q = xcalloc(1, sizeof *q);
+	struct qconf	 qc;
+
+	q->name = xstrdup(name);
+	config_resolve(cfg, name, &qc);
+	queue_rules(&q->r, &qc);
+	smap_add(&qs->map, q, h);
+	qs->count++;
+	return q;
+}
+
+/*
+ * The queue called name; with create, make it if the daemon tracks fewer
+ * than max_queues.  NULL when absent (or over the limit).
+ */
+struct queue *
+queues_get(struct queues *qs, const struct config *cfg, const char *name,
+    bool create)
+{
+	size_t		 len = strlen(name);
+	uint64_t	 h = smap_hash(&qs->map, name, len);
+	struct queue	*q;
+
+	if ((q = smap_find(&qs->map, name, len, h)) != NULL || !create)
+		return q;
+	if (qs->count >= qs->max)
+		return NULL;
+	return queues_make(qs, cfg, name, h);
+}
+
+/* Apply a (new) config: every configured queue exists, all re-resolved. */
+void
+queues_reconfigure(struct queues *qs, const struct config *cfg)
+{
+	size_t		 pos = 0, i;
+	struct queue	*q;
+	struct qconf	 qc;
+
+	qs->max = (size_t)cfg->max_queues;
+	while ((q = smap_next(&qs->map, &pos)) != NULL) {
+		config_resolve(cfg, q->name, &qc);
+		queue_rules(&q->r, &qc);
+	}
+	for (i = 0; i < cfg->nqueues; i++)
+		if (queues_get(qs, cfg, cfg->queues[i].name, false) == NULL)
+			queues_make(qs, cfg, cfg->queues[i].name,
+			    smap_hash(&qs->map, cfg->queues[i].name,
+			    strlen(cfg->queues[i].name)));
+	if (queues_get(qs, cfg, CW_QUEUE_DEFAULT, false) == NULL &&
+	    qs->count < qs->max)
+		(void)queues_get(qs, cfg, CW_QUEUE_DEFAULT, true);
+}
+
+/* Iterate: start with *pos = 0; NULL at the end. */
+struct queue *
+queues_next(const struct queues *qs, size_t *pos)
+{
+	return smap_next(&qs->map, pos);
+}
+
+/* The bucket of the minute containing t, reset if it held an old one. */
+static struct qbucket *
+queue_bucket(struct queue *q, cw_time t)
+{
+	int64_t		 minute = t / CW_MIN;
+	struct qbucket	*b = &q->hour[minute % 60];
+
+	if (b->minute == minute)
+		return b;
+	if (b->minute > minute)
+		return NULL;	/* older than the rolling hour */
+	memset(b, 0, sizeof *b);
+	b->minute = minute;
+	return b;
+}
+
+/* Count an answer after wait (CW_TIME_NONE if the wait is unknown). */
+void
+queue_count_answer(struct queue *q, cw_time t, cw_time wait)
+{
+	struct qbucket	*b;
+
+	if (wait == CW_TIME_NONE || (b = queue_bucket(q, t)) == NULL)
+		return;
+	b->answered++;
+	if (wait <= QUEUE_SL_WAIT)
+		b->answered_sl++;
+}
+
+/* Count a caller who gave up after wait. */
+void
+queue_count_abandon(struct queue *q, cw_time t, cw_time wait)
+{
+	struct qbucket	*b;
+
+	if ((b = queue_bucket(q, t)) == NULL)
+		return;
+	b->abandoned++;
+	if (wait != CW_TIME_NONE && wait <= QUEUE_SHORT_ABANDON)
+		b->abandoned_short++;
+}
+
+/* Count a handled call and its handle time. */
+void
+queue_count_handled(struct queue *q, cw_time t, cw_time handle)
+{
+	struct qbucket	*b;
+
+	if ((b = queue_bucket(q, t)) == NULL)
+		return;
+	b->handled++;
+	b->handle_sum += handle;
+}
+
+/* Sum the buckets of the hour before now. */
+static void
+queue_hour(const struct queue *q, cw_time now, struct qbucket *sum)
+{
+	int64_t	 minute = now / CW_MIN;
+	int	 i;
+
+	memset(sum, 0, sizeof *sum);
+	for (i = 0; i < 60; i++) {
+		const struct qbucket *b = &q->hour[i];
+
+		if (b->minute > minute - 60 && b->minute <= minute) {
+			sum->handled += b->handled;
+			sum->answered += b->answered;
+			sum->answered_sl += b->answered_sl;
+			sum->abandoned += b->abandoned;
+			sum->abandoned_short += b->abandoned_short;
+			sum->handle_sum += b->handle_sum;
+		}
+	}
+}
+
+/* The stats object of SPEC 5 (with "seq" for pub_send to fill). */
+cJSON *
+queue_stats_json(const struct queue *q, cw_time now)
+{
+	cJSON		*o = cJSON_CreateObject();
+	struct qbucket	 h;
+	cw_time		 longest = 0;
+	uint32_t	 offered;
+
+	queue_hour(q, now, &h);
+	if (q->wait_head != NULL && q->wait_head->queued_at < now)
+		longest = now - q->wait_head->queued_at;
+	offered = h.answered + h.abandoned - h.abandoned_short;
+	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
+	cJSON_AddStringToObject(o, CW_F_KIND, "stats");
+	cJSON_AddStringToObject(o, CW_F_QUEUE, q->name);
+	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(now));
+	cJSON_AddNumberToObject(o, "waiting", q->nstate[CALL_QUEUED]);
+	cJSON_AddNumberToObject(o, "longest_wait", dur_seconds(longest));
+	cJSON_AddNumberToObject(o, "talking", q->nstate[CALL_TALKING]);
+	cJSON_AddNumberToObject(o, "on_hold", q->nstate[CALL_ON_HOLD]);
+	cJSON_AddNumberToObject(o, "wrapup", q->nstate[CALL_WRAPUP]);
+	cJSON_AddNumberToObject(o, "over_normal", q->over_normal);
+	cJSON_AddNumberToObject(o, "handled", h.handled);
+	if (h.handled > 0)
+		cJSON_AddNumberToObject(o, "aht",
+		    dur_seconds(h.handle_sum / h.handled));
+	else
+		cJSON_AddNullToObject(o, "aht");
+	cJSON_AddNumberToObject(o, "abandoned", h.abandoned);
+	if (offered > 0)
+		cJSON_AddNumberToObject(o, "service_level",
+		    (double)h.answered_sl / offered);
+	else
+		cJSON_AddNullToObject(o, "service_level");
+	return o;
+}

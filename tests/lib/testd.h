@@ -1,0 +1,34 @@
+/*
+ * A daemon inside a test process: event clock, no sockets, every
+ * published message captured and parsed.
+ */
+#ifndef TESTD_H
+#define TESTD_H
+
+#include <cJSON.h>
+
+#include "cw.h"
+
+#define TESTD_MAX_MSGS	4096
+
+struct testd {
+	struct daemon	*d;
+	cJSON		*msgs[TESTD_MAX_MSGS];	/* published, in order */
+	char		*topics[TESTD_MAX_MSGS];
+	size_t		 nmsgs;
+};
+
+struct config	*testd_config(void);
+struct testd	*testd_new(struct config *);
+void		 testd_free(struct testd *);
+void		 testd_send(struct testd *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+size_t		 testd_count(struct testd *, const char *, const char *);
+cJSON		*testd_find(struct testd *, const char *, const char *, size_t);
+cJSON		*testd_last(struct testd *);
+double		 testd_num(const cJSON *, const char *);
+const char	*testd_str(const cJSON *, const char *);
+cJSON		*testd_control(struct testd *, const char *);
+char		*testd_write_file(const char *);
+
+#endif
