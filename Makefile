@@ -36,7 +36,7 @@ WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wformat=2 -Wundef -Wwrite-strings -Wvla -Wimplicit-fallthrough \
 	  -Wcast-align -Wold-style-definition -Wredundant-decls
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -Itests/lib \
 	  -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -45,10 +45,10 @@ DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCW	= $(BUILD)/libcw.a
 
-CLIENTS	= callwatch-demofeed
+CLIENTS	= callwatch-demo
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 
-TEST_TOOLS = bank2jsonl
+TEST_TOOLS = bank2jsonl bankcheck
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
 TEST_SRCS = $(wildcard tests/check_*.c)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -139,8 +139,16 @@ valgrind: $(TEST_BINS)
 	    --error-exitcode=1 $$t || exit 1; \
 	done
 
+# The daemon on the default config with the demo floor in front of it;
+# Ctrl-C stops both.  State lives under run/.
 demo: all
-	@tests/../conf/demo.sh $(BUILD)
+	@mkdir -p run
+	@$(BUILD)/callwatchd -n -c conf/callwatch.yaml
+	@trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
+	$(BUILD)/callwatchd -c conf/callwatch.yaml 2>run/callwatchd.log & \
+	pid=$$!; sleep 0.5; \
+	echo "callwatchd running (pid $$pid, log run/callwatchd.log); Ctrl-C stops the demo"; \
+	$(BUILD)/callwatch-demo -f tcp://127.0.0.1:7100 -p tcp://127.0.0.1:7101
 
 clean:
 	rm -rf build build-san
@@ -156,5 +164,7 @@ cppcheck:
 tidy:
 	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
+
+.SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

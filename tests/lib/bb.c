@@ -1,0 +1,350 @@
+/*
+ * Black-box helpers: start the real callwatchd on free ports, talk to it
+ * over ZeroMQ like a PBX and a supervisor would, stop it.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "bb.h"
+
+/* The build folder (CW_BUILD, default "build"). */
+const char *
+bb_build(void)
+{
+	const char	*b = getenv("CW_BUILD");
+
+	return b != NULL ? b : "build";
+}
+
+/* The source folder (CW_SRC, default "."). */
+const char *
+bb_src(void)
+{
+	const char	*s = getenv("CW_SRC");
+
+	return s != NULL ? s : ".";
+}
+
+/* Wall-clock seconds. */
+double
+bb_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A TCP port nobody listens on right now. */
+int
+bb_free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t	 len = sizeof sin;
+	int		 fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* A temporary folder and free endpoints; nothing started yet. */
+void
+bb_init(struct bb *b)
+{
+	memset(b, 0, sizeof *b);
+	snprintf(b->dir, sizeof b->dir, "/tmp/cwbb-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(b->dir));
+	snprintf(b->conf, sizeof b->conf, "%s/callwatch.yaml", b->dir);
+	snprintf(b->log, sizeof b->log, "%s/daemon.log", b->dir);
+	snprintf(b->feed, sizeof b->feed, "tcp://127.0.0.1:%d",
+	    bb_free_port());
+	snprintf(b->pub, sizeof b->pub, "tcp://127.0.0.1:%d", bb_free_port());
+	snprintf(b->ctl, sizeof b->ctl, "ipc://%s/control", b->dir);
+	b->zctx = zmq_ctx_new();
+	b->pid = -1;
+}
+
+/* Write the config file (printf-style). */
+void
+bb_write_conf(struct bb *b, const char *fmt, ...)
+{
+	FILE	*f = fopen(b->conf, "w");
+	va_list	 ap;
+
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Open a socket of type, connected to ep, with a linger of 0. */
+static void *
+bb_socket(struct bb *b, int type, const char *ep)
+{
+	void	*s = zmq_socket(b->zctx, type);
+	int	 zero = 0;
+
+	ck_assert_ptr_nonnull(s);
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	if (type == ZMQ_SUB)
+		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+	ck_assert_int_eq(zmq_connect(s, ep), 0);
+	return s;
+}
+
+/*
+ * Start the daemon on b->conf, connect the client sockets and wait until
+ * it answers a control request.  Returns 0, or -1 if it exited.
+ */
+int
+bb_start(struct bb *b)
+{
+	char	 bin[256];
+	int	 i, fd;
+	cJSON	*r;
+
+	snprintf(bin, sizeof bin, "%s/callwatchd", bb_build());
+	b->pid = fork();
+	ck_assert_int_ge(b->pid, 0);
+	if (b->pid == 0) {
+		fd = open(b->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		execl(bin, bin, "-c", b->conf, (char *)NULL);
+		_exit(127);
+	}
+	b->push = bb_socket(b, ZMQ_PUSH, b->feed);
+	b->sub = bb_socket(b, ZMQ_SUB, b->pub);
+	b->dealer = bb_socket(b, ZMQ_DEALER, b->ctl);
+	for (i = 0; i < 100; i++) {
+		int	 st;
+
+		if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
+			b->pid = -1;
+			return -1;
+		}
+		if ((r = bb_request(b, "{\"cmd\":\"stats\"}", 100)) != NULL) {
+			cJSON_Delete(r);
+			/* Let the subscription reach the PUB socket. */
+			usleep(100 * 1000);
+			return 0;
+		}
+	}
+	ck_abort_msg("daemon did not answer within 10 s");
+	return -1;
+}
+
+/* Send sig and wait for the exit; returns the exit status (or 128+sig). */
+int
+bb_stop(struct bb *b, int sig)
+{
+	int	 st, i;
+
+	if (b->pid <= 0)
+		return -1;
+	kill(b->pid, sig);
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
+			b->pid = -1;
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st);
+		}
+		usleep(10 * 1000);
+	}
+	kill(b->pid, SIGKILL);
+	waitpid(b->pid, &st, 0);
+	b->pid = -1;
+	ck_abort_msg("daemon did not stop within 10 s");
+	return -1;
+}
+
+/* Stop the daemon if running, close sockets, remove the folder. */
+void
+bb_cleanup(struct bb *b)
+{
+	char	 cmd[128];
+
+	if (b->pid > 0)
+		bb_stop(b, SIGKILL);
+	if (b->push)
+		zmq_close(b->push);
+	if (b->sub)
+		zmq_close(b->sub);
+	if (b->dealer)
+		zmq_close(b->dealer);
+	zmq_ctx_term(b->zctx);
+	if (getenv("CW_KEEP") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", b->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", b->dir);
+	}
+}
+
+/* Run argv to completion, capturing stdout+stderr; the exit status. */
+int
+bb_run(const char *const *argv, char *out, size_t len)
+{
+	int	 p[2], st;
+	pid_t	 pid;
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (n + 1 < len && (r = read(p[0], out + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Push one event (printf-style) to the feed. */
+void
+bb_push(struct bb *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	bb_push_raw(b, s, (size_t)n);
+	free(s);
+}
+
+/* Push raw bytes to the feed. */
+void
+bb_push_raw(struct bb *b, const void *p, size_t len)
+{
+	ck_assert_int_eq(zmq_send(b->push, p, len, 0), (int)len);
+}
+
+/* The next published object within ms milliseconds (topic into buf). */
+cJSON *
+bb_recv(struct bb *b, int ms, char *topic, size_t len)
+{
+	zmq_pollitem_t	 it = { b->sub, 0, ZMQ_POLLIN, 0 };
+	char		 t[256], body[65536];
+	int		 n, m;
+
+	if (zmq_poll(&it, 1, ms) <= 0)
+		return NULL;
+	n = zmq_recv(b->sub, t, sizeof t - 1, 0);
+	ck_assert_int_ge(n, 0);
+	t[n < (int)sizeof t ? n : (int)sizeof t - 1] = '\0';
+	m = zmq_recv(b->sub, body, sizeof body, 0);
+	ck_assert_int_ge(m, 0);
+	ck_assert_int_lt(m, (int)sizeof body);
+	if (topic != NULL)
+		snprintf(topic, len, "%s", t);
+	return cJSON_ParseWithLength(body, (size_t)m);
+}
+
+/* A control request and its parsed reply, or NULL after ms. */
+cJSON *
+bb_request(struct bb *b, const char *req, int ms)
+{
+	return bb_request_raw(b, req, strlen(req), ms);
+}
+
+/* A raw control request; the parsed reply, or NULL after ms. */
+cJSON *
+bb_request_raw(struct bb *b, const void *req, size_t len, int ms)
+{
+	zmq_pollitem_t	 it = { b->dealer, 0, ZMQ_POLLIN, 0 };
+	static char	 body[8 << 20];
+	int		 n;
+
+	ck_assert_int_eq(zmq_send(b->dealer, req, len, 0), (int)len);
+	if (zmq_poll(&it, 1, ms) <= 0) {
+		/* Start over so a late reply is not taken for the next. */
+		zmq_close(b->dealer);
+		b->dealer = bb_socket(b, ZMQ_DEALER, b->ctl);
+		return NULL;
+	}
+	n = zmq_recv(b->dealer, body, sizeof body, 0);
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_lt(n, (int)sizeof body);
+	return cJSON_ParseWithLength(body, (size_t)n);
+}
+
+/* Whether the daemon's log contains s. */
+bool
+bb_log_has(struct bb *b, const char *s)
+{
+	FILE	*f = fopen(b->log, "r");
+	char	 line[4096];
+	bool	 found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, s) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Wait up to ms for the numeric stats field path ("received" or
+ * "rejected.bad_json") to reach at least want.
+ */
+bool
+bb_wait_stat(struct bb *b, const char *path, double want, int ms)
+{
+	char	 first[64];
+	const char *dot = strchr(path, '.');
+	int	 waited;
+
+	snprintf(first, sizeof first, "%.*s",
+	    dot != NULL ? (int)(dot - path) : (int)strlen(path), path);
+	for (waited = 0; waited <= ms; waited += 20) {
+		cJSON	*r = bb_request(b, "{\"cmd\":\"stats\"}", 1000);
+		cJSON	*v;
+
+		if (r != NULL) {
+			v = cJSON_GetObjectItem(r, first);
+			if (dot != NULL)
+				v = cJSON_GetObjectItem(v, dot + 1);
+			if (cJSON_IsNumber(v) && v->valuedouble >= want) {
+				cJSON_Delete(r);
+				return true;
+			}
+			cJSON_Delete(r);
+		}
+		usleep(20 * 1000);
+	}
+	return false;
+}

@@ -1,0 +1,47 @@
+/*
+ * Black-box helpers: start the real callwatchd on free ports, talk to it
+ * over ZeroMQ like a PBX and a supervisor would, stop it.
+ */
+#ifndef BB_H
+#define BB_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <cJSON.h>
+
+struct bb {
+	char		 dir[64];	/* temporary folder */
+	char		 conf[128];	/* config path */
+	char		 log[128];	/* daemon's stderr */
+	char		 feed[96];	/* feed endpoint (pull) */
+	char		 pub[96];	/* publish endpoint */
+	char		 ctl[96];	/* control endpoint */
+	pid_t		 pid;
+	void		*zctx;
+	void		*push;		/* to the feed */
+	void		*sub;		/* from publish, subscribed to all */
+	void		*dealer;	/* to control */
+};
+
+const char	*bb_build(void);
+const char	*bb_src(void);
+int		 bb_free_port(void);
+void		 bb_init(struct bb *);
+void		 bb_write_conf(struct bb *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 bb_start(struct bb *);
+int		 bb_stop(struct bb *, int);
+void		 bb_cleanup(struct bb *);
+int		 bb_run(const char *const *, char *, size_t);
+void		 bb_push(struct bb *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 bb_push_raw(struct bb *, const void *, size_t);
+cJSON		*bb_recv(struct bb *, int, char *, size_t);
+cJSON		*bb_request(struct bb *, const char *, int);
+cJSON		*bb_request_raw(struct bb *, const void *, size_t, int);
+double		 bb_now(void);
+bool		 bb_log_has(struct bb *, const char *);
+bool		 bb_wait_stat(struct bb *, const char *, double, int);
+
+#endif
