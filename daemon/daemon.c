@@ -258,29 +258,35 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 /*
  * Apply a decoded event: move the clock, fire the lines it passed
  * (strictly before it, SPEC 4.2), apply it, fire what it made due.
+ * With the wall clock, an event whose ts is more than max_skew from now
+ * is taken at arrival time; the times it carries (queued_at, answered_at)
+ * shift with it, since the sender's clock is what is off.
  */
 void
 daemon_event(struct daemon *d, const struct callev *ev)
 {
-	cw_time	 t = ev->ts;
+	struct callev	 e = *ev;
 
 	if (d->cfg->clock == CLOCK_WALL) {
-		cw_time	 now = daemon_clock(d);
+		cw_time	 now = daemon_clock(d), shift = now - e.ts;
 
-		if (t > now + d->cfg->max_skew ||
-		    t < now - d->cfg->max_skew) {
-			t = now;
+		if (shift > d->cfg->max_skew || shift < -d->cfg->max_skew) {
+			e.ts = now;
+			if (e.queued_at != CW_TIME_NONE)
+				e.queued_at += shift;
+			if (e.answered_at != CW_TIME_NONE)
+				e.answered_at += shift;
 			d->n.skewed++;
 		}
-	} else if (t > d->now)
-		d->now = t;
+	} else if (e.ts > d->now)
+		d->now = e.ts;
 	timers_advance(d->timers, d->now);
 	tombs_expire(&d->tombs, d->now);
-	if (ev->type == EV_HEARTBEAT) {
+	if (e.type == EV_HEARTBEAT) {
 		d->n.heartbeats++;
 		return;
 	}
-	call_apply(d, ev, t);
+	call_apply(d, &e, e.ts);
 	timers_advance(d->timers, d->now);
 }
 

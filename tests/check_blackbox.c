@@ -351,6 +351,28 @@ START_TEST(sub_feed_reads_a_pbx_publisher)
 }
 END_TEST
 
+START_TEST(skewed_events_are_taken_at_arrival)
+{
+	cJSON	*r, *c;
+	double	 now = bb_now();
+
+	start("3m", "4m");
+	/* A PBX clock an hour behind: the call starts now, not an hour ago,
+	 * and answered_at shifts with it. */
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"k-1\",\"ts\":%.3f,"
+	    "\"answered_at\":%.3f}", now - 3600, now - 3600 - 30);
+	ck_assert(bb_wait_stat(&b, "skewed", 1, 5000));
+	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "calls"), 0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(num(c, "handle_time") > 29 && num(c, "handle_time") < 40,
+	    "handle_time %.1f", num(c, "handle_time"));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "alerts")),
+	    0);
+	cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(busy_endpoint_fails_start_with_a_reason)
 {
 	void	*hog = zmq_socket(b.zctx, ZMQ_PULL);
@@ -379,6 +401,7 @@ blackbox_suite(void)
 	tcase_add_test(tc, malformed_control_requests_get_errors);
 	tcase_add_test(tc, reload_applies_to_live_calls_and_survives_a_bad_config);
 	tcase_add_test(tc, sub_feed_reads_a_pbx_publisher);
+	tcase_add_test(tc, skewed_events_are_taken_at_arrival);
 	tcase_add_test(tc, busy_endpoint_fails_start_with_a_reason);
 	suite_add_tcase(s, tc);
 	return s;
