@@ -141,6 +141,22 @@ valgrind: $(TEST_BINS)
 
 # The daemon on the default config with the demo floor in front of it;
 # Ctrl-C stops both.  State lives under run/.
+# Benchmarks (never part of check).  The JSON comparison needs json-c and
+# jansson besides cJSON; they are installed here, not by `deps`.
+BENCH_PKGS = libcjson json-c jansson
+bench: all
+	@for p in $(BENCH_PKGS); do pkg-config --exists $$p || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get install -y -q --no-install-recommends \
+	    libcjson-dev libjson-c-dev libjansson-dev; \
+	fi
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	  $$(pkg-config --cflags $(BENCH_PKGS)) -o $(BUILD)/bench/bench_json \
+	  tests/bench/bench_json.c $$(pkg-config --libs $(BENCH_PKGS))
+	$(BUILD)/bench/bench_json --json $(BUILD)/bench/json.json
+
 demo: all
 	@mkdir -p run
 	@$(BUILD)/callwatchd -n -c conf/callwatch.yaml

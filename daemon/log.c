@@ -56,6 +56,10 @@ log_level_name(int level)
 }
 
 /* Write one line: "<prefix>: <level>: <message>[: <errstr>]". */
+static void log_vwrite(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
+/* Write one line: "<prefix>: <level>: <message>[: <errstr>]". */
 static void
 log_vwrite(int level, const char *errstr, const char *fmt, va_list ap)
 {
