@@ -255,6 +255,26 @@ void		 config_resolve(const struct config *, const char *,
 void		 cfgerrs_free(struct cfgerrs *);
 void		 config_print_keys(FILE *);
 
+/*
+ * endpoint.c: ZeroMQ endpoints (tcp://HOST:PORT, ipc://PATH) and a
+ * listener's HOST:PORT, checked without resolving or binding anything;
+ * on failure *why (if not NULL) gets a short static reason.
+ */
+#define ENDPOINT_IPC_MAX	107	/* ipc:// path bytes: sun_path - NUL */
+#define ENDPOINT_HOST_MAX	256	/* a host out of endpoint_split, NUL */
+
+/* How two endpoints the daemon binds get along. */
+enum endpoint_clash {
+	ENDPOINT_APART = 0,	/* both can be bound at once */
+	ENDPOINT_SAME,		/* the same endpoint, byte for byte */
+	ENDPOINT_OVERLAP,	/* one TCP port, overlapping addresses */
+};
+int	 endpoint_check(const char *, bool, const char **);
+int	 endpoint_hostport(const char *, const char **);
+int	 endpoint_split(const char *, bool, char *, size_t, unsigned *,
+	    const char **);
+enum endpoint_clash endpoint_clash(const char *, const char *);
+
 /* pool.c: fixed-size objects without per-object heap churn. */
 struct pool {
 	size_t		 size;		/* object size */
