@@ -351,12 +351,12 @@ daemon_reload(struct daemon *d, char **cause)
 	d->cfg = nc;
 	log_setlevel(nc->log_level);
 	queues_reconfigure(&d->queues, nc);
+	log_info("configuration reloaded queues=%zu calls=%zu",
+	    d->queues.count, calls_count(&d->calls));
 	daemon_clock(d);
 	while ((c = calls_next(&d->calls, &pos)) != NULL)
 		call_requeue(d, c);
 	timers_advance(d->timers, d->now);
-	log_info("configuration reloaded queues=%zu calls=%zu",
-	    d->queues.count, calls_count(&d->calls));
 	return 0;
 }
 

@@ -236,8 +236,8 @@ START_TEST(bad_input_is_counted_and_never_fatal)
 	ck_assert_double_eq(num(rej, "bad_ts"), 1);
 	cJSON_Delete(r);
 	/* Logged once per reason (per minute), with the reason's name. */
-	ck_assert(bb_log_has(&b, "event rejected reason=bad_json"));
-	ck_assert(bb_log_has(&b, "event rejected reason=too_large"));
+	ck_assert(bb_wait_log(&b, "event rejected reason=bad_json", 3000));
+	ck_assert(bb_wait_log(&b, "event rejected reason=too_large", 3000));
 	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
 }
 END_TEST
@@ -288,7 +288,7 @@ START_TEST(reload_applies_to_live_calls_and_survives_a_bad_config)
 	ck_assert_msg(o != NULL, "no alert after reload");
 	ck_assert_str_eq(str(o, "id"), "r-1/long_call");
 	cJSON_Delete(o);
-	ck_assert(bb_log_has(&b, "configuration reloaded"));
+	ck_assert(bb_wait_log(&b, "configuration reloaded", 3000));
 	/* A broken config: the daemon says why and keeps running. */
 	bb_write_conf(&b, "feeds: [\n");
 	kill(b.pid, SIGHUP);
@@ -297,7 +297,7 @@ START_TEST(reload_applies_to_live_calls_and_survives_a_bad_config)
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
 	ck_assert_ptr_nonnull(strstr(str(r, "error"), "callwatch.yaml"));
 	cJSON_Delete(r);
-	ck_assert(bb_log_has(&b, "keeping the running configuration"));
+	ck_assert(bb_wait_log(&b, "keeping the running configuration", 3000));
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "calls")),
 	    1);
@@ -380,7 +380,7 @@ START_TEST(busy_endpoint_fails_start_with_a_reason)
 	ck_assert_int_eq(zmq_bind(hog, b.feed), 0);
 	bb_write_conf(&b, CONF_FMT, b.feed, b.pub, b.ctl, "3m", "4m");
 	ck_assert_int_eq(bb_start(&b), -1);
-	ck_assert(bb_log_has(&b, "cannot bind"));
+	ck_assert(bb_wait_log(&b, "cannot bind", 3000));
 	zmq_close(hog);
 }
 END_TEST

@@ -317,6 +317,20 @@ bb_log_has(struct bb *b, const char *s)
 	return found;
 }
 
+/* Wait up to ms for the daemon's log to contain s. */
+bool
+bb_wait_log(struct bb *b, const char *s, int ms)
+{
+	int	 waited;
+
+	for (waited = 0; waited <= ms; waited += 20) {
+		if (bb_log_has(b, s))
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 /*
  * Wait up to ms for the numeric stats field path ("received" or
  * "rejected.bad_json") to reach at least want.

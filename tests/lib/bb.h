@@ -42,6 +42,7 @@ cJSON		*bb_request(struct bb *, const char *, int);
 cJSON		*bb_request_raw(struct bb *, const void *, size_t, int);
 double		 bb_now(void);
 bool		 bb_log_has(struct bb *, const char *);
+bool		 bb_wait_log(struct bb *, const char *, int);
 bool		 bb_wait_stat(struct bb *, const char *, double, int);
 
 #endif
