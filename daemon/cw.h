@@ -331,7 +331,7 @@ struct wheel_node {
 	uint32_t	 order;		/* tie-break among equal deadlines */
 	int32_t		 where;		/* >=0 slot, -1 idle, <=-2 heap */
 };
-#define WHEEL_LEVELS	6
+#define WHEEL_LEVELS	9		/* 54 bits of ms: every cw_time */
 #define WHEEL_SLOTS	64
 struct wheel {
 	struct wheel_node slot[WHEEL_LEVELS][WHEEL_SLOTS];	/* sentinels */

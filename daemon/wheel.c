@@ -1,6 +1,7 @@
 /*
- * A hierarchical timing wheel (six levels of 64 slots, 1 ms ticks at the
- * bottom, about 2 years at the top) holding exact microsecond deadlines.
+ * A hierarchical timing wheel (nine levels of 64 slots, 1 ms ticks at the
+ * bottom; 54 bits of ticks, so every cw_time has its place and nothing
+ * ever wraps) holding exact microsecond deadlines.
  * Adding and removing cost O(1) whatever the number of live calls; a
  * node cascades down at most once per level.  wheel_expire() hands back
  * every node whose deadline lies strictly before "now", unordered: the
@@ -59,15 +60,9 @@ wheel_place(struct wheel *w, struct wheel_node *n)
 		level = 0;
 		slot = (int)(w->cur & WHEEL_MASK);
 	} else {
+		/* The highest bit where t and cur differ picks the level. */
 		level = (63 - __builtin_clzll(t ^ w->cur)) / WHEEL_BITS;
-		if (level >= WHEEL_LEVELS) {
-			/* Beyond the top: park in its farthest slot. */
-			level = WHEEL_LEVELS - 1;
-			slot = (int)(((w->cur >> (WHEEL_BITS * level)) - 1) &
-			    WHEEL_MASK);
-		} else
-			slot = (int)((t >> (WHEEL_BITS * level)) &
-			    WHEEL_MASK);
+		slot = (int)((t >> (WHEEL_BITS * level)) & WHEEL_MASK);
 	}
 	h = &w->slot[level][slot];
 	n->prev = h->prev;
@@ -204,15 +199,13 @@ wheel_next(const struct wheel *w)
 			continue;
 		digit = (w->cur >> shift) & WHEEL_MASK;
 		base = (w->cur >> shift) & ~(uint64_t)WHEEL_MASK;
+		/* Nodes of a level lie past cur's digit (level 0: at it). */
 		m = level == 0 ? bits & (~0ULL << digit) :
 		    digit == WHEEL_MASK ? 0 : bits & (~0ULL << (digit + 1));
-		if (m == 0) {
-			/* Only parked far-future nodes wrap around. */
-			m = bits;
-			base += WHEEL_SLOTS;
-		}
+		if (m == 0)
+			continue;
 		slot = __builtin_ctzll(m);
-		if (level == 0 && base == (w->cur & ~(uint64_t)WHEEL_MASK))
+		if (level == 0)
 			return wheel_slot_min(w, slot);
 		return (cw_time)(((base | (uint64_t)slot) << shift) *
 		    (uint64_t)CW_MSEC);

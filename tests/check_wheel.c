@@ -44,12 +44,14 @@ rnd(uint64_t *s)
 	return *s;
 }
 
-START_TEST(fires_in_order_exactly_once)
+/* Arm NODES random deadlines up to 5 hours past base; advance in random
+ * steps; each fires once, in order, strictly after its time. */
+static void
+random_run(cw_time base, uint64_t s)
 {
 	static struct wheel_node nodes[NODES];
 	static struct fired f;
-	uint64_t	 s = 88172645463325252ULL;
-	cw_time		 base = 1763900000LL * CW_SEC, now = base;
+	cw_time		 now = base;
 	size_t		 i;
 	int		 seen[NODES] = { 0 };
 
@@ -58,7 +60,6 @@ START_TEST(fires_in_order_exactly_once)
 	f.timers = timers_new(NULL, false, base, record, &f);
 	for (i = 0; i < NODES; i++) {
 		wheel_node_init(&nodes[i]);
-		/* From a microsecond to about 5 hours ahead. */
 		timers_arm(f.timers, &nodes[i],
 		    base + (cw_time)(rnd(&s) % (5 * CW_HOUR)) + 1);
 	}
@@ -83,6 +84,19 @@ START_TEST(fires_in_order_exactly_once)
 		ck_assert_int_eq(seen[i], 1);
 	ck_assert_uint_eq(timers_count(f.timers), 0);
 	timers_free(f.timers);
+}
+
+START_TEST(fires_in_order_exactly_once)
+{
+	random_run(1763900000LL * CW_SEC, 88172645463325252ULL);
+}
+END_TEST
+
+START_TEST(fires_in_order_across_a_top_boundary)
+{
+	/* Two hours before 2^36 ms (2026-08-14 11:19:55 UTC). */
+	random_run((cw_time)(26ULL << 36) * CW_MSEC - 2 * CW_HOUR,
+	    0x2545f4914f6cdd1dULL);
 }
 END_TEST
 
@@ -218,6 +232,38 @@ START_TEST(far_future_and_past_deadlines)
 }
 END_TEST
 
+START_TEST(deadlines_across_every_level_boundary)
+{
+	static struct fired f;
+	struct wheel_node n;
+	int		 bit;
+
+	/* Just before a boundary of each level's span (2^6 ... 2^48 ms,
+	 * 2^36 ms being 2026-08-14 11:19:55 UTC), a line a few minutes
+	 * ahead, across it: it fires on time. */
+	for (bit = 6; bit <= 48; bit += 6) {
+		cw_time	 b = (cw_time)((26ULL << 36) | (1ULL << bit)) *
+			    CW_MSEC;
+
+		b = (b / ((cw_time)(1ULL << bit) * CW_MSEC)) *
+		    ((cw_time)(1ULL << bit) * CW_MSEC);
+		f.count = 0;
+		f.rearm_delta = 0;
+		f.timers = timers_new(NULL, false, b - 60 * CW_SEC, record,
+		    &f);
+		wheel_node_init(&n);
+		timers_arm(f.timers, &n, b + 180 * CW_SEC);
+		ck_assert_int_le(timers_next(f.timers), b + 180 * CW_SEC);
+		timers_advance(f.timers, b + 180 * CW_SEC);
+		ck_assert_uint_eq(f.count, 0);
+		timers_advance(f.timers, b + 181 * CW_SEC);
+		ck_assert_msg(f.count == 1, "boundary 2^%d ms: not fired", bit);
+		ck_assert_int_eq(f.t[0], b + 180 * CW_SEC);
+		timers_free(f.timers);
+	}
+}
+END_TEST
+
 START_TEST(next_is_exact_at_the_bottom_and_a_bound_above)
 {
 	struct wheel	 w;
@@ -249,12 +295,14 @@ wheel_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, fires_in_order_exactly_once);
+	tcase_add_test(tc, fires_in_order_across_a_top_boundary);
 	tcase_add_test(tc, line_is_crossed_strictly);
 	tcase_add_test(tc, rearmed_due_nodes_fire_in_the_same_advance_in_order);
 	tcase_add_test(tc, equal_deadlines_fire_in_arming_order);
 	tcase_add_test(tc, disarmed_nodes_never_fire);
 	tcase_add_test(tc, far_future_and_past_deadlines);
 	tcase_add_test(tc, next_is_exact_at_the_bottom_and_a_bound_above);
+	tcase_add_test(tc, deadlines_across_every_level_boundary);
 	suite_add_tcase(s, tc);
 	return s;
 }
