@@ -50,24 +50,29 @@ alert_sev(struct call *c, enum rule r)
 
 /* The human line of an alert change. */
 static void
-alert_message(const struct call *c, const struct alert *a, char *out,
-    size_t len)
+alert_message(const struct daemon *d, const struct call *c,
+    const struct alert *a, char *out, size_t len)
 {
-	char	 v[32], range[48];
+	char	 v[32], range[48], age[32];
 
 	dur_format(a->value, v, sizeof v);
 	dur_format_range(c->q->r.normal[0], c->q->r.normal[1], range,
 	    sizeof range);
+	dur_format(d->cfg->max_call_age, age, sizeof age);
+	if (a->state == ALERT_RESOLVED && (c->flags & CALL_STALE)) {
+		snprintf(out, len, "%s %s, closed: no event for %s",
+		    a->rule == RULE_LONG_WAIT ? "waited" : "handle time", v,
+		    age);
+		return;
+	}
 	switch (a->rule) {
 	case RULE_LONG_CALL:
 		if (a->state != ALERT_RESOLVED)
 			snprintf(out, len, "handle time %s, normal %s", v,
 			    range);
-		else if (c->state == CALL_ENDED)
+		else
 			snprintf(out, len, "call ended after %s, normal %s",
 			    v, range);
-		else
-			snprintf(out, len, "handle time %s, closed", v);
 		break;
 	case RULE_LONG_WAIT:
 		if (a->state != ALERT_RESOLVED)
@@ -93,10 +98,9 @@ alert_json(const struct daemon *d, const struct call *c,
 	char	 id[CW_MAX_CALL_ID + 32], msg[256];
 	const char *caller = call_caller(c);
 
-	(void)d;
 	snprintf(id, sizeof id, "%s/%s", c->id, rule_name(a->rule));
-	alert_message(c, a, msg, sizeof msg);
-	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
+	alert_message(d, c, a, msg, sizeof msg);
+	cJSON_AddNumberToObject(o, CW_F_SEQ, (double)a->seq);
 	cJSON_AddStringToObject(o, CW_F_KIND, "alert");
 	cJSON_AddStringToObject(o, CW_F_ID, id);
 	cJSON_AddStringToObject(o, CW_F_STATE, alert_state_name(a->state));
@@ -120,18 +124,47 @@ alert_json(const struct daemon *d, const struct call *c,
 	return o;
 }
 
-/* Publish an alert's change on alert/<queue>/<severity>. */
+/*
+ * Publish an alert on alert/<queue>/<severity> of queue q (its call's,
+ * or the one it left: then "moved_from" names it).
+ */
 static void
-alert_publish(struct daemon *d, const struct call *c, const struct alert *a)
+alert_publish_on(struct daemon *d, const struct call *c, struct alert *a,
+    const struct queue *q, const struct queue *from)
 {
 	char	 topic[CW_MAX_NAME + 32];
 	cJSON	*o;
 
-	snprintf(topic, sizeof topic, "%s%s/%s", CW_TOPIC_ALERT, c->q->name,
+	snprintf(topic, sizeof topic, "%s%s/%s", CW_TOPIC_ALERT, q->name,
 	    sev_name(a->sev));
 	o = alert_json(d, c, a);
-	pub_send(d->pub, topic, o);
+	if (from != NULL)
+		cJSON_AddStringToObject(o, "moved_from", from->name);
+	a->seq = pub_send(d->pub, topic, o);
 	cJSON_Delete(o);
+}
+
+/* Publish an alert's change on its call's queue. */
+static void
+alert_publish(struct daemon *d, const struct call *c, struct alert *a)
+{
+	alert_publish_on(d, c, a, c->q, NULL);
+}
+
+/*
+ * The call moved from queue old to its new one with alerts open: each
+ * goes out, unchanged but for its queue, on the old queue's topic (so a
+ * client watching only old learns it left) and on the new one's.
+ */
+void
+alert_moved(struct daemon *d, struct call *c, const struct queue *old)
+{
+	struct alert	*a;
+
+	for (a = c->alerts; a != NULL; a = a->next) {
+		alert_publish_on(d, c, a, old, old);
+		alert_publish_on(d, c, a, c->q, old);
+	}
 }
 
 /*

@@ -141,51 +141,12 @@ call_answered(const struct call *c)
 	    c->state == CALL_WRAPUP;
 }
 
-/* Put the call in its queue's waiting list, oldest first. */
-static void
-call_wait_link(struct call *c)
-{
-	struct queue	*q = c->q;
-	struct call	*p = q->wait_tail;
-
-	while (p != NULL && p->queued_at > c->queued_at)
-		p = p->wait_prev;
-	c->wait_prev = p;
-	c->wait_next = p != NULL ? p->wait_next : q->wait_head;
-	if (c->wait_next != NULL)
-		c->wait_next->wait_prev = c;
-	else
-		q->wait_tail = c;
-	if (p != NULL)
-		p->wait_next = c;
-	else
-		q->wait_head = c;
-}
-
-/* Take the call out of its queue's waiting list. */
-static void
-call_wait_unlink(struct call *c)
-{
-	struct queue	*q = c->q;
-
-	if (c->wait_prev != NULL)
-		c->wait_prev->wait_next = c->wait_next;
-	else
-		q->wait_head = c->wait_next;
-	if (c->wait_next != NULL)
-		c->wait_next->wait_prev = c->wait_prev;
-	else
-		q->wait_tail = c->wait_prev;
-	c->wait_prev = c->wait_next = NULL;
-}
-
 /* Take the call's weight off its queue's figures. */
 static void
 call_leave_queue(struct call *c)
 {
 	c->q->nstate[c->state]--;
-	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
-		call_wait_unlink(c);
+	queue_wait_del(c->q, c);
 	if (c->flags & CALL_OVER_NORMAL) {
 		c->q->over_normal--;
 		c->flags &= ~CALL_OVER_NORMAL;
@@ -198,7 +159,7 @@ call_join_queue(struct call *c)
 {
 	c->q->nstate[c->state]++;
 	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
-		call_wait_link(c);
+		queue_wait_add(c->q, c);
 }
 
 /* Move the call to another state, keeping the queue's figures right. */
@@ -207,25 +168,37 @@ call_set_state(struct call *c, enum call_state s)
 {
 	if (c->state == s)
 		return;
-	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
-		call_wait_unlink(c);
+	queue_wait_del(c->q, c);
 	c->q->nstate[c->state]--;
 	c->state = (uint8_t)s;
 	c->q->nstate[c->state]++;
 	if (s == CALL_QUEUED && c->queued_at != CW_TIME_NONE)
-		call_wait_link(c);
+		queue_wait_add(c->q, c);
 }
 
-/* Move the call to queue q: its figures and thresholds follow. */
+/*
+ * Move the call to queue q: its figures and thresholds follow, and its
+ * open alerts are announced on both queues' topics (alert_moved).
+ */
 static void
 call_move(struct daemon *d, struct call *c, struct queue *q)
 {
-	if (q == NULL || q == c->q)
+	struct queue	*old = c->q;
+
+	if (q == NULL || q == old)
 		return;
-	(void)d;
 	call_leave_queue(c);
 	c->q = q;
 	call_join_queue(c);
+	if (c->alerts != NULL)
+		alert_moved(d, c, old);
+}
+
+/* The queue called name, made if the daemon tracks fewer than its limit. */
+static struct queue *
+call_queue(struct daemon *d, const char *name)
+{
+	return queues_get(&d->queues, d->cfg, name, true);
 }
 
 /* Set or change the caller. */
@@ -257,11 +230,24 @@ call_set_agent(struct daemon *d, struct call *c, const char *agent)
 	    strlen(agent)) : NULL;
 }
 
-/* Whether an event for an unknown call may start one. */
+/*
+ * Whether an event for an unknown call may start one: not an end (there
+ * is nothing left to watch), and not a hangup unless the feed says when
+ * the call was answered (handle time from the hangup would be wrong).
+ */
 static bool
-call_creates(enum ev_type t)
+call_creates(const struct callev *ev)
 {
-	return t != EV_WRAPUP_END && t != EV_ABANDONED && t != EV_HEARTBEAT;
+	switch (ev->type) {
+	case EV_WRAPUP_END:
+	case EV_ABANDONED:
+	case EV_HEARTBEAT:
+		return false;
+	case EV_HANGUP:
+		return ev->answered_at != CW_TIME_NONE;
+	default:
+		return true;
+	}
 }
 
 /*
@@ -270,7 +256,8 @@ call_creates(enum ev_type t)
  * knows it.
  */
 static struct call *
-call_new(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
+call_new(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h,
+    struct queue *q)
 {
 	struct calls	*cs = &d->calls;
 	size_t		 cls = (ev->call_id_len + 1 + 31) / 32 - 1;
@@ -283,7 +270,8 @@ call_new(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
 	c->idlen = (uint16_t)ev->call_id_len;
 	c->idclass = (uint8_t)cls;
 	c->serial = ++cs->serial;
-	c->q = ev->q != NULL ? ev->q : d->qdefault;
+	c->q = q;
+	c->last_ts = t;
 	c->queued_at = c->answered_at = c->wait_end = CW_TIME_NONE;
 	c->hold_at = c->hangup_at = CW_TIME_NONE;
 	c->last_seen = d->now;
@@ -315,6 +303,7 @@ static void
 call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 {
 	struct calls	*cs = &d->calls;
+	uint64_t	 h = smap_hash(&cs->map, c->id, c->idlen);
 
 	switch (how) {
 	case CALL_END_HANDLED:
@@ -327,6 +316,7 @@ call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 		queue_count_abandon(c->q, t, call_wait_time(c, t));
 		break;
 	case CALL_END_STALE:
+		c->flags |= CALL_STALE;
 		d->n.stale++;
 		log_info("call closed as stale call_id=%s queue=%s "
 		    "silent_for=%llds", c->id, c->q->name,
@@ -337,9 +327,8 @@ call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 	c->state = CALL_ENDED;
 	alert_resolve_all(d, c, t);
 	timers_disarm(d->timers, &c->tn);
-	tombs_add(&d->tombs, smap_hash(&cs->map, c->id, c->idlen),
-	    d->now + d->cfg->ended_linger);
-	smap_del(&cs->map, c, smap_hash(&cs->map, c->id, c->idlen));
+	tombs_add(&d->tombs, h, d->now + d->cfg->ended_linger);
+	smap_del(&cs->map, c, h);
 	call_release(d, c);
 	pool_put(&cs->pools[c->idclass], c);
 	d->n.ended++;
@@ -372,8 +361,8 @@ static void
 call_transfer(struct daemon *d, struct call *c, const struct callev *ev)
 {
 	c->transfers++;
-	if (ev->to_q != NULL)
-		call_move(d, c, ev->to_q);
+	if (ev->to_queue != NULL)
+		call_move(d, c, call_queue(d, ev->to_queue));
 	call_set_agent(d, c, ev->to_agent);
 }
 
@@ -474,8 +463,8 @@ call_names(struct daemon *d, struct call *c, const struct callev *ev)
 		return;
 	if (ev->agent != NULL)
 		call_set_agent(d, c, ev->agent);
-	if (ev->q != NULL && ev->q != c->q)
-		call_move(d, c, ev->q);
+	if (ev->queue != NULL && strcmp(ev->queue, c->q->name) != 0)
+		call_move(d, c, call_queue(d, ev->queue));
 }
 
 /* Take mid-call start times a feed knows (extension of SPEC 4.1). */
@@ -487,44 +476,105 @@ call_since(struct call *c, const struct callev *ev)
 		c->answered_at = ev->answered_at;
 	if (ev->queued_at != CW_TIME_NONE && c->state == CALL_QUEUED &&
 	    ev->queued_at < c->queued_at) {
-		call_wait_unlink(c);
 		c->queued_at = ev->queued_at;
-		call_wait_link(c);
+		queue_wait_update(c->q, c);
 	}
 }
 
 /*
- * Apply one event at time t (already checked for skew) to the call
- * table.  The caller resolved ev->q and ev->to_q.
+ * An event older than the newest one the call has seen (delivered late)
+ * may fill in earlier start times, answer a waiting call or end the call;
+ * it changes no queue, agent, hold state or count.
  */
+static enum call_step
+call_step_late(struct daemon *d, struct call *c, const struct callev *ev,
+    cw_time t)
+{
+	switch (ev->type) {
+	case EV_HOLD:
+	case EV_RESUME:
+	case EV_TRANSFERRED:
+		return CALL_STEP_IGNORED;
+	default:
+		return call_step(d, c, ev, t);
+	}
+}
+
+/*
+ * Cross the call's own lines strictly before t: with the wall clock an
+ * event may be stamped up to max_skew ahead of now.  False if the call
+ * ended doing so.
+ */
+static bool
+call_catch_up(struct daemon *d, struct call *c, cw_time t)
+{
+	while (c->tn.where != -1 && c->tn.deadline < t) {
+		cw_time	 dl = c->tn.deadline;
+
+		timers_disarm(d->timers, &c->tn);
+		if (!call_timer(d, c, dl))
+			return false;
+	}
+	return true;
+}
+
+/* Look the call up, or start it; NULL if the event starts nothing. */
+static struct call *
+call_get(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
+{
+	struct call	*c;
+	struct queue	*q = d->qdefault;
+
+	c = smap_find(&d->calls.map, ev->call_id, ev->call_id_len, h);
+	if (c != NULL)
+		return c;
+	if (!call_creates(ev) || tombs_has(&d->tombs, h)) {
+		d->n.ignored++;
+		return NULL;
+	}
+	if (calls_count(&d->calls) >= (size_t)d->cfg->max_calls) {
+		daemon_reject(d, REJ_TOO_MANY_CALLS, ev->call_id, NULL);
+		return NULL;
+	}
+	if (ev->queue != NULL && (q = call_queue(d, ev->queue)) == NULL) {
+		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev->queue, NULL);
+		return NULL;
+	}
+	return call_new(d, ev, t, h, q);
+}
+
+/* Apply one event at time t (already checked for skew) to the call table. */
 void
 call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 {
-	struct call	*c;
 	uint64_t	 h = smap_hash(&d->calls.map, ev->call_id,
 			    ev->call_id_len);
+	struct call	*c = call_get(d, ev, t, h);
+	bool		 late;
 
-	c = smap_find(&d->calls.map, ev->call_id, ev->call_id_len, h);
-	if (c == NULL) {
-		if (!call_creates(ev->type) || tombs_has(&d->tombs, h)) {
-			d->n.ignored++;
-			return;
-		}
-		c = call_new(d, ev, t, h);
-	}
-	if (call_repeat(c, decode_fingerprint(ev))) {
+	if (c == NULL)
+		return;
+	if (call_repeat(c, ev->fp)) {
 		d->n.duplicates++;
 		return;
 	}
 	c->last_seen = d->now;
-	call_names(d, c, ev);
+	if (!call_catch_up(d, c, t))
+		return;
+	late = t < c->last_ts;
+	if (!late) {
+		c->last_ts = t;
+		call_names(d, c, ev);
+	}
 	call_since(c, ev);
-	switch (call_step(d, c, ev, t)) {
+	switch (late ? call_step_late(d, c, ev, t) :
+	    call_step(d, c, ev, t)) {
 	case CALL_STEP_IGNORED:
 		d->n.ignored++;
-		log_debug("event ignored call_id=%s type=%s state=%s",
+		log_debug("event ignored call_id=%s type=%s state=%s%s",
 		    c->id, ev_type_name(ev->type),
-		    call_state_name((enum call_state)c->state));
+		    call_state_name((enum call_state)c->state),
+		    late ? " late=yes" : "");
 		call_rearm(d, c);
 		break;
 	case CALL_STEP_OK:
@@ -557,6 +607,8 @@ call_deadline(struct daemon *d, struct call *c)
 	const struct line *l;
 	cw_time		 dl = c->last_seen + d->cfg->max_call_age, x;
 
+	if (c->state == CALL_WRAPUP && !r->wrapup)
+		return c->hangup_at;	/* its new queue has no wrap-up */
 	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
 		l = call_next_line(r->wait, r->nwait,
 		    alert_sev(c, RULE_LONG_WAIT));
@@ -596,16 +648,21 @@ call_requeue(struct daemon *d, struct call *c)
 /*
  * The call's timer fired at t, the time of the line it was armed for:
  * cross every line at or before t, stamped with the line's own time.
+ * False if the call ended (stale, or wrap-up its queue no longer has).
  */
-void
+bool
 call_timer(struct daemon *d, struct call *c, cw_time t)
 {
 	const struct qrules *r = &c->q->r;
 	const struct line *l;
 
+	if (c->state == CALL_WRAPUP && !r->wrapup && c->hangup_at <= t) {
+		call_end(d, c, c->hangup_at, CALL_END_HANDLED);
+		return false;
+	}
 	if (c->last_seen + d->cfg->max_call_age <= t) {
 		call_end(d, c, t, CALL_END_STALE);
-		return;
+		return false;
 	}
 	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
 		while ((l = call_next_line(r->wait, r->nwait,
@@ -626,6 +683,7 @@ call_timer(struct daemon *d, struct call *c, cw_time t)
 			    c->answered_at + l->at, l->at, l->at);
 	}
 	call_rearm(d, c);
+	return true;
 }
 
 /* Add a time field: seconds, or null when unknown. */

@@ -286,6 +286,10 @@ static const struct config_key config_daemon_keys[] = {
 	  .min = 1, .max = 100000, .def = "1000",
 	  .help = "most distinct queues tracked; events for more are "
 	  "rejected" },
+	{ .name = "max_calls", .type = CT_INT, .off = CFG(max_calls),
+	  .min = 1, .max = 100000000, .def = "2000000",
+	  .help = "most live calls tracked; events starting more are "
+	  "rejected (about 300 bytes each)" },
 	{ .name = "log_level", .type = CT_ENUM, .off = CFG(log_level),
 	  .names = config_levels, .parse = log_parse_level, .def = "info",
 	  .help = "least important log lines written" },

@@ -79,8 +79,7 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 		}
 		for (a = c->alerts; a != NULL; a = a->next) {
 			control_comma(b, &first);
-			o = alert_json(d, c, a);
-			cJSON_DeleteItemFromObjectCaseSensitive(o, CW_F_SEQ);
+			o = alert_json(d, c, a);	/* seq: its last change */
 			buf_add_json(b, o);
 			cJSON_Delete(o);
 		}

@@ -88,6 +88,7 @@ enum reject {
 	REJ_UNKNOWN_TYPE,
 	REJ_BAD_TS,
 	REJ_TOO_MANY_QUEUES,
+	REJ_TOO_MANY_CALLS,
 	REJ_COUNT
 };
 
@@ -160,6 +161,7 @@ const char *ev_type_name(enum ev_type);
 int	 ev_type_parse(const char *, size_t);
 const char *reject_name(enum reject);
 bool	 name_valid(const char *, size_t);
+bool	 label_valid(const char *, size_t);
 
 /* config.c: the YAML configuration (SPEC section 3). */
 #define CW_MAX_TIERS	3
@@ -228,6 +230,7 @@ struct config {
 	cw_time		 max_skew;	/* wall clock: ts this far off is late */
 	cw_time		 ended_linger;	/* ended call ids remembered this long */
 	int		 max_queues;	/* distinct queues the daemon tracks */
+	int		 max_calls;	/* live calls the daemon tracks */
 	int		 log_level;	/* LOG_LVL_* */
 	struct feedconf	*feeds;
 	size_t		 nfeeds;
@@ -375,8 +378,7 @@ struct callev {
 	double		 score;		/* sentiment, -1 .. 1 */
 	cw_time		 queued_at;	/* extension: mid-call start */
 	cw_time		 answered_at;
-	struct queue	*q;		/* queue, resolved by the daemon */
-	struct queue	*to_q;		/* to_queue, resolved likewise */
+	uint32_t	 fp;		/* fingerprint of what it says */
 };
 struct decode;
 struct decode	*decode_new(void);
@@ -397,6 +399,7 @@ uint64_t	 pub_send(struct pub *, const char *, struct cJSON *);
 uint64_t	 pub_seq(const struct pub *);
 void		 pub_set_seq(struct pub *, uint64_t);
 uint64_t	 pub_published(const struct pub *);
+uint64_t	 pub_failed(const struct pub *);
 
 /* queue.c: per-queue thresholds (absolute lines) and live figures. */
 struct line {
@@ -430,8 +433,9 @@ struct queue {
 	struct qrules	 r;		/* resolved thresholds */
 	uint32_t	 nstate[CALL_NSTATES];	/* live calls per state */
 	uint32_t	 over_normal;	/* live calls past normal[1] */
-	struct call	*wait_head;	/* queued calls, oldest first */
-	struct call	*wait_tail;
+	struct call	**wait;		/* queued calls, min-heap by queued_at */
+	uint32_t	 nwait;
+	uint32_t	 capwait;
 	struct qbucket	 hour[60];
 };
 struct queues {
@@ -448,6 +452,10 @@ struct queue *queues_get(struct queues *, const struct config *,
 void	 queues_reconfigure(struct queues *, const struct config *);
 struct queue *queues_next(const struct queues *, size_t *);
 void	 queue_rules(struct qrules *, const struct qconf *);
+void	 queue_wait_add(struct queue *, struct call *);
+void	 queue_wait_del(struct queue *, struct call *);
+void	 queue_wait_update(struct queue *, struct call *);
+cw_time	 queue_oldest(const struct queue *);
 void	 queue_count_answer(struct queue *, cw_time, cw_time);
 void	 queue_count_abandon(struct queue *, cw_time, cw_time);
 void	 queue_count_handled(struct queue *, cw_time, cw_time);
@@ -468,6 +476,7 @@ struct alert {
 	cw_time		 ts;		/* last change */
 	cw_time		 value;		/* figure at the change, µs */
 	cw_time		 threshold;	/* line crossed, µs */
+	uint64_t	 seq;		/* seq of its last published change */
 };
 struct daemon;
 const char *alert_state_name(enum alert_state);
@@ -478,6 +487,7 @@ void	 alert_raise(struct daemon *, struct call *, enum rule, enum sev,
 void	 alert_resolve(struct daemon *, struct call *, enum rule, cw_time,
 	    cw_time);
 void	 alert_resolve_all(struct daemon *, struct call *, cw_time);
+void	 alert_moved(struct daemon *, struct call *, const struct queue *);
 struct cJSON *alert_json(const struct daemon *, const struct call *,
 		    const struct alert *);
 
@@ -485,10 +495,9 @@ struct cJSON *alert_json(const struct daemon *, const struct call *,
 #define CALL_FP		4		/* recent events remembered */
 #define CALL_CALLER_INLINE 24
 #define CALL_OVER_NORMAL 0x01u		/* flags: handle time past normal */
+#define CALL_STALE	0x02u		/* flags: closed for silence */
 struct call {
 	struct wheel_node tn;		/* the next line this call crosses */
-	struct call	*wait_prev;	/* the queue's waiting list */
-	struct call	*wait_next;
 	struct queue	*q;		/* current queue */
 	struct istr	*agent;		/* NULL when unknown */
 	struct alert	*alerts;	/* open alerts */
@@ -499,7 +508,9 @@ struct call {
 	cw_time		 hold_at;	/* current hold segment's start */
 	cw_time		 hangup_at;	/* wrap-up starts */
 	cw_time		 last_seen;	/* clock at the last event */
+	cw_time		 last_ts;	/* newest event ts applied */
 	uint32_t	 serial;	/* creation order */
+	uint32_t	 wait_idx;	/* 1 + place in q->wait, 0 if none */
 	uint32_t	 fp[CALL_FP];	/* fingerprints of recent events */
 	uint16_t	 holds;
 	uint16_t	 transfers;
@@ -523,7 +534,7 @@ size_t	 calls_count(const struct calls *);
 struct call *calls_find(struct calls *, const char *, size_t);
 struct call *calls_next(const struct calls *, size_t *);
 void	 call_apply(struct daemon *, const struct callev *, cw_time);
-void	 call_timer(struct daemon *, struct call *, cw_time);
+bool	 call_timer(struct daemon *, struct call *, cw_time);
 void	 call_rearm(struct daemon *, struct call *);
 void	 call_requeue(struct daemon *, struct call *);
 const char *call_caller(const struct call *);
@@ -608,7 +619,7 @@ struct daemon {
 	cw_time		 rej_logged[REJ_COUNT];	/* last log per reason */
 	uint64_t	 rej_quiet[REJ_COUNT];	/* not logged since */
 	bool		 replay;
-	struct buf	 rbuf;		/* receive buffer */
+	bool		 verbose;	/* -v: debug logs whatever the config */
 };
 struct daemon	*daemon_new(struct event_base *, struct config *, bool);
 int		 daemon_open(struct daemon *, char **);

@@ -64,7 +64,6 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	queues_init(&d->queues, d->seed ^ 1);
 	intern_init(&d->agents, d->seed ^ 2);
 	tombs_init(&d->tombs);
-	buf_init(&d->rbuf);
 	d->qdefault = queues_get(&d->queues, cfg, CW_QUEUE_DEFAULT, true);
 	queues_reconfigure(&d->queues, cfg);
 	return d;
@@ -190,7 +189,6 @@ daemon_free(struct daemon *d)
 		zmq_close(d->pubsock);
 	if (d->zctx != NULL)
 		zmq_ctx_term(d->zctx);
-	buf_free(&d->rbuf);
 	config_free(d->cfg);
 	free(d);
 }
@@ -242,14 +240,15 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 		daemon_reject(d, why, detail, feed);
 		return;
 	}
-	if (ev.queue != NULL && (ev.q = queues_get(&d->queues, d->cfg,
-	    ev.queue, true)) == NULL) {
-		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev.queue, feed);
+	/* A start time older than max_call_age would be closed at once. */
+	if (ev.queued_at != CW_TIME_NONE &&
+	    ev.ts - ev.queued_at > d->cfg->max_call_age) {
+		daemon_reject(d, REJ_BAD_VALUE, "queued_at", feed);
 		return;
 	}
-	if (ev.to_queue != NULL && (ev.to_q = queues_get(&d->queues,
-	    d->cfg, ev.to_queue, true)) == NULL) {
-		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev.to_queue, feed);
+	if (ev.answered_at != CW_TIME_NONE &&
+	    ev.ts - ev.answered_at > d->cfg->max_call_age) {
+		daemon_reject(d, REJ_BAD_VALUE, "answered_at", feed);
 		return;
 	}
 	daemon_event(d, &ev);
@@ -349,7 +348,7 @@ daemon_reload(struct daemon *d, char **cause)
 	daemon_keep_sockets(d->cfg, nc);
 	config_free(d->cfg);
 	d->cfg = nc;
-	log_setlevel(nc->log_level);
+	log_setlevel(d->verbose ? LOG_LVL_DEBUG : nc->log_level);
 	queues_reconfigure(&d->queues, nc);
 	log_info("configuration reloaded queues=%zu calls=%zu",
 	    d->queues.count, calls_count(&d->calls));
@@ -375,6 +374,8 @@ daemon_stats_json(struct daemon *d)
 		    (double)d->n.rejected[i]);
 	cJSON_AddNumberToObject(o, "published",
 	    d->pub != NULL ? (double)pub_published(d->pub) : 0);
+	cJSON_AddNumberToObject(o, "publish_failed",
+	    d->pub != NULL ? (double)pub_failed(d->pub) : 0);
 	cJSON_AddNumberToObject(o, "calls", (double)calls_count(&d->calls));
 	cJSON_AddNumberToObject(o, "uptime",
 	    dur_seconds(dur_wallclock() - d->started));

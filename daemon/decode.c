@@ -153,11 +153,16 @@ decode_field(const char *key)
 	return -1;
 }
 
-/* Read an optional name field; null counts as absent. */
+/*
+ * Read an optional name field; null counts as absent.  Queue names must
+ * pass name_valid (no '/': topics use it), others label_valid.
+ */
 static int
 decode_name(const cJSON *j, const char **out, enum reject *why,
     const char **detail)
 {
+	bool	 queue;
+
 	if (j == NULL || cJSON_IsNull(j))
 		return 0;
 	if (!cJSON_IsString(j)) {
@@ -165,7 +170,10 @@ decode_name(const cJSON *j, const char **out, enum reject *why,
 		*detail = j->string;
 		return -1;
 	}
-	if (!name_valid(j->valuestring, strlen(j->valuestring))) {
+	queue = strcmp(j->string, "queue") == 0 ||
+	    strcmp(j->string, "to_queue") == 0;
+	if (!(queue ? name_valid : label_valid)(j->valuestring,
+	    strlen(j->valuestring))) {
 		*why = REJ_BAD_VALUE;
 		*detail = j->string;
 		return -1;
@@ -406,7 +414,10 @@ decode_msg(struct decode *d, const char *buf, size_t len, struct callev *ev,
 	    decode_name(f[DF_TO_QUEUE], &ev->to_queue, why, detail) == -1 ||
 	    decode_name(f[DF_TO_AGENT], &ev->to_agent, why, detail) == -1)
 		return -1;
-	return decode_extra(f, ev, why, detail);
+	if (decode_extra(f, ev, why, detail) == -1)
+		return -1;
+	ev->fp = decode_fingerprint(ev);
+	return 0;
 }
 
 /* Append a string field to the fingerprint bytes; NULL differs from "". */

@@ -15,9 +15,12 @@
 /* Messages handled per wake-up before yielding to the loop. */
 #define FEED_BATCH	1024
 /* Messages a feed socket queues before pushing back (pull) or dropping. */
-#define FEED_RCVHWM	100000
-/* Larger messages make libzmq drop the peer: a memory guard. */
-#define FEED_MAXMSG	(1024 * 1024)
+#define FEED_RCVHWM	10000
+/*
+ * Larger messages make libzmq drop the peer: a memory guard.  Between
+ * 64 KiB and this they are read, counted as too_large and skipped.
+ */
+#define FEED_MAXMSG	(256 * 1024)
 
 struct feed {
 	struct daemon	*d;
@@ -43,26 +46,27 @@ feed_drain(void *arg)
 {
 	struct feed	*f = arg;
 	zmq_msg_t	 msg;
-	int		 n;
+	int		 n, err = EAGAIN;
 
 	zmq_msg_init(&msg);
 	for (n = 0; n < FEED_BATCH; n++) {
-		if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) == -1) {
-			if (errno == EINTR)
+		if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) == -1 ||
+		    feed_last_frame(f->sock, &msg) == -1) {
+			err = errno;
+			if (err == EINTR)
 				continue;
-			if (errno != EAGAIN)
+			if (err != EAGAIN && err != ETERM)
 				log_warnx("feed receive failed feed=%s: %s",
-				    f->name, zmq_strerror(errno));
+				    f->name, zmq_strerror(err));
 			break;
 		}
-		if (feed_last_frame(f->sock, &msg) == -1)
-			break;
 		f->received++;
 		daemon_message(f->d, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    f->name);
 	}
 	zmq_msg_close(&msg);
-	if (n == FEED_BATCH)
+	/* Stopped short of EAGAIN: no new edge will come, so run again. */
+	if (n == FEED_BATCH || (err != EAGAIN && err != ETERM))
 		zsock_kick(f->z);
 }
 

@@ -49,7 +49,7 @@ main_config(const char *path)
 
 /* Run the daemon until SIGTERM or SIGINT. */
 static int
-main_run(struct config *cfg)
+main_run(struct config *cfg, bool verbose)
 {
 	struct event_config *ec = event_config_new();
 	struct event_base *base;
@@ -61,6 +61,7 @@ main_run(struct config *cfg)
 		fatalx("event_base_new");
 	event_config_free(ec);
 	d = daemon_new(base, cfg, false);
+	d->verbose = verbose;
 	if (daemon_open(d, &cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
@@ -153,5 +154,5 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (replay != NULL)
 		return main_replay(cfg, replay);
-	return main_run(cfg);
+	return main_run(cfg, verbose > 0);
 }

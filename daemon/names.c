@@ -50,6 +50,7 @@ static const char *const reject_names[] = {
 	[REJ_UNKNOWN_TYPE] = "unknown_type",
 	[REJ_BAD_TS] = "bad_ts",
 	[REJ_TOO_MANY_QUEUES] = "too_many_queues",
+	[REJ_TOO_MANY_CALLS] = "too_many_calls",
 };
 
 /* "info", "warning", "critical". */
@@ -128,6 +129,26 @@ name_valid(const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f || c == '/')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether s (len bytes) may name an agent or a caller: 1 to CW_MAX_NAME
+ * bytes without control characters ('/' is fine: SIP URIs have it).
+ */
+bool
+label_valid(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > CW_MAX_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
 			return false;
 	}
 	return true;

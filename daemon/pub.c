@@ -122,6 +122,13 @@ pub_set_seq(struct pub *p, uint64_t seq)
 	p->seq = seq;
 }
 
+/* Sends the socket refused (libzmq errors; PUB never blocks). */
+uint64_t
+pub_failed(const struct pub *p)
+{
+	return p->failed;
+}
+
 /* Messages published since start. */
 uint64_t
 pub_published(const struct pub *p)

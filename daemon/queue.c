@@ -1,8 +1,9 @@
 /*
  * Queues: each has its thresholds resolved to absolute lines, counts of
- * its live calls by state, the list of its waiting calls (oldest first,
- * for the longest wait) and a rolling hour of one-minute buckets for
- * handled, AHT, abandoned and service level.
+ * its live calls by state, a min-heap of its waiting calls by queued_at
+ * (the longest wait in O(1), any change in O(log n) whatever order events
+ * come in) and a rolling hour of one-minute buckets for handled, AHT,
+ * abandoned and service level.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ queues_free(struct queues *qs)
 
 	while ((q = smap_next(&qs->map, &pos)) != NULL) {
 		free(q->name);
+		free(q->wait);
 		free(q);
 	}
 	smap_free(&qs->map);
@@ -137,6 +139,83 @@ queues_next(const struct queues *qs, size_t *pos)
 	return smap_next(&qs->map, pos);
 }
 
+/* Put heap entry i at place i and tell its call. */
+static void
+queue_wait_set(struct queue *q, uint32_t i, struct call *c)
+{
+	q->wait[i] = c;
+	c->wait_idx = i + 1;
+}
+
+/* Move waiting entry i up or down to its place. */
+static void
+queue_wait_sift(struct queue *q, uint32_t i)
+{
+	struct call	*c = q->wait[i];
+
+	while (i > 0 && c->queued_at < q->wait[(i - 1) / 2]->queued_at) {
+		queue_wait_set(q, i, q->wait[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		uint32_t m = 2 * i + 1;
+
+		if (m >= q->nwait)
+			break;
+		if (m + 1 < q->nwait &&
+		    q->wait[m + 1]->queued_at < q->wait[m]->queued_at)
+			m++;
+		if (q->wait[m]->queued_at >= c->queued_at)
+			break;
+		queue_wait_set(q, i, q->wait[m]);
+		i = m;
+	}
+	queue_wait_set(q, i, c);
+}
+
+/* A call starts waiting in q (its queued_at is known). */
+void
+queue_wait_add(struct queue *q, struct call *c)
+{
+	if (q->nwait == q->capwait) {
+		q->capwait = q->capwait ? q->capwait * 2 : 16;
+		q->wait = xreallocarray(q->wait, q->capwait, sizeof *q->wait);
+	}
+	q->wait[q->nwait] = c;
+	queue_wait_sift(q, q->nwait++);
+}
+
+/* A call stops waiting in q. */
+void
+queue_wait_del(struct queue *q, struct call *c)
+{
+	uint32_t i;
+
+	if (c->wait_idx == 0)
+		return;
+	i = c->wait_idx - 1;
+	c->wait_idx = 0;
+	if (--q->nwait == i)
+		return;
+	q->wait[i] = q->wait[q->nwait];
+	queue_wait_sift(q, i);
+}
+
+/* A waiting call's queued_at changed. */
+void
+queue_wait_update(struct queue *q, struct call *c)
+{
+	if (c->wait_idx != 0)
+		queue_wait_sift(q, c->wait_idx - 1);
+}
+
+/* When the longest-waiting call queued; CW_TIME_NONE if none waits. */
+cw_time
+queue_oldest(const struct queue *q)
+{
+	return q->nwait > 0 ? q->wait[0]->queued_at : CW_TIME_NONE;
+}
+
 /* The bucket of the minute containing t, reset if it held an old one. */
 static struct qbucket *
 queue_bucket(struct queue *q, cw_time t)
@@ -223,8 +302,8 @@ queue_stats_json(const struct queue *q, cw_time now)
 	uint32_t	 offered;
 
 	queue_hour(q, now, &h);
-	if (q->wait_head != NULL && q->wait_head->queued_at < now)
-		longest = now - q->wait_head->queued_at;
+	if (q->nwait > 0 && queue_oldest(q) < now)
+		longest = now - queue_oldest(q);
 	offered = h.answered + h.abandoned - h.abandoned_short;
 	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
 	cJSON_AddStringToObject(o, CW_F_KIND, "stats");

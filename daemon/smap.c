@@ -59,7 +59,7 @@ smap_find(const struct smap *m, const char *key, size_t len, uint64_t h)
 		if (s->hash != h32)
 			continue;
 		k = m->key(s->val);
-		if (memcmp(k, key, len) == 0 && k[len] == '\0')
+		if (strncmp(k, key, len) == 0 && k[len] == '\0')
 			return s->val;
 	}
 }

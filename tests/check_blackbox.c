@@ -141,7 +141,8 @@ START_TEST(long_call_alerts_arrive_on_time)
 	ck_assert_str_eq(str(o, "caller"), "+15551234567");
 	ck_assert_double_eq_tol(num(o, "threshold"), 2, 1e-9);
 	ck_assert_double_eq_tol(num(o, "ts"), t0 + 2, 1e-3);
-	ck_assert_msg(delay > -0.001 && delay < 1.0, "delay %.3f s", delay);
+	/* SPEC: within 100 ms; CI machines are shared, so allow 250. */
+	ck_assert_msg(delay > -0.001 && delay < 0.25, "delay %.3f s", delay);
 	cJSON_Delete(o);
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
@@ -370,6 +371,42 @@ START_TEST(skewed_events_are_taken_at_arrival)
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "alerts")),
 	    0);
 	cJSON_Delete(r);
+	/* Repeats are still repeats though each arrives at its own time. */
+	bb_push(&b, "{\"type\":\"transferred\",\"call_id\":\"k-1\","
+	    "\"ts\":%.3f,\"to_queue\":\"q2\"}", now - 3590);
+	bb_push(&b, "{\"type\":\"transferred\",\"call_id\":\"k-1\","
+	    "\"ts\":%.3f,\"to_queue\":\"q2\"}", now - 3590);
+	ck_assert(bb_wait_stat(&b, "duplicates", 1, 5000));
+	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "calls"), 0);
+	ck_assert_double_eq(num(c, "transfers"), 1);
+	cJSON_Delete(r);
+}
+END_TEST
+
+START_TEST(an_event_stamped_ahead_crosses_the_lines_before_it)
+{
+	char	 topic[256];
+	cJSON	*o;
+	double	 now = bb_now();
+
+	start("3m", "4m");
+	/* A PBX clock 3 s fast: the call ends 240.5 s after its answer by
+	 * its clock, before our clock reaches the 4-minute line. */
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"f-1\",\"ts\":%.3f,"
+	    "\"answered_at\":%.3f}", now, now - 237.5);
+	bb_push(&b, "{\"type\":\"wrapup_end\",\"call_id\":\"f-1\","
+	    "\"ts\":%.3f}", now + 3);
+	o = next_alert(3000, topic, sizeof topic);
+	ck_assert_msg(o != NULL, "the 4-minute line was skipped");
+	ck_assert_str_eq(str(o, "state"), "firing");
+	ck_assert_double_eq_tol(num(o, "ts"), now + 2.5, 1e-3);
+	cJSON_Delete(o);
+	o = next_alert(3000, topic, sizeof topic);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(str(o, "state"), "resolved");
+	ck_assert_double_eq_tol(num(o, "value"), 240.5, 1e-3);
+	cJSON_Delete(o);
 }
 END_TEST
 
@@ -402,6 +439,7 @@ blackbox_suite(void)
 	tcase_add_test(tc, reload_applies_to_live_calls_and_survives_a_bad_config);
 	tcase_add_test(tc, sub_feed_reads_a_pbx_publisher);
 	tcase_add_test(tc, skewed_events_are_taken_at_arrival);
+	tcase_add_test(tc, an_event_stamped_ahead_crosses_the_lines_before_it);
 	tcase_add_test(tc, busy_endpoint_fails_start_with_a_reason);
 	suite_add_tcase(s, tc);
 	return s;

@@ -306,6 +306,14 @@ START_TEST(silent_calls_close_as_stale)
 	ck_assert_uint_eq(td->d->n.stale, 1);
 	check_alert(testd_find(td, "s1/long_call", "resolved", 0), "resolved",
 	    "critical", T0 + 4 * 3600, 4 * 3600, 960);
+	ck_assert_str_eq(testd_str(testd_find(td, "s1/long_call", "resolved",
+	    0), "message"), "handle time 4h00m00s, closed: no event for "
+	    "4h00m00s");
+	/* A caller left waiting with no news closes the same way. */
+	EV("queued", "s2", 5 * 3600, "");
+	HEARTBEAT(9 * 3600 + 2);
+	ck_assert_str_eq(testd_str(testd_find(td, "s2/long_wait", "resolved",
+	    0), "message"), "waited 4h00m00s, closed: no event for 4h00m00s");
 }
 END_TEST
 
@@ -336,6 +344,186 @@ START_TEST(transfer_takes_the_new_queues_lines)
 	ck_assert_str_eq(testd_str(o, "queue"), "billing");
 	ck_assert_str_eq(testd_str(o, "agent"), "a-2");
 	ck_assert_str_eq(t2->topics[0], "alert/billing/info");
+	testd_free(t2);
+}
+END_TEST
+
+START_TEST(late_redeliveries_do_not_rewind_a_call)
+{
+	struct call	*c;
+
+	EV("queued", "r1", 0, ",\"queue\":\"sales\"");
+	EV("answered", "r1", 10, "");
+	EV("hold", "r1", 20, "");
+	EV("resume", "r1", 30, "");
+	EV("transferred", "r1", 40, ",\"to_queue\":\"billing\"");
+	EV("queued", "r1", 0, ",\"queue\":\"sales\"");	/* redelivered */
+	c = calls_find(&td->d->calls, "r1", 2);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->q->name, "billing");
+	ck_assert_int_eq(c->state, CALL_TALKING);
+	/* A resume that overtook its hold leaves the call talking. */
+	EV("answered", "r2", 100, "");
+	EV("resume", "r2", 160, "");
+	EV("hold", "r2", 120, "");
+	c = calls_find(&td->d->calls, "r2", 2);
+	ck_assert_int_eq(c->state, CALL_TALKING);
+	ck_assert_uint_eq(c->holds, 0);
+	/* But a late answer still answers, and a late end still ends. */
+	EV("queued", "r3", 200, "");
+	EV("transferred", "r3", 250, ",\"to_queue\":\"tech\"");
+	EV("answered", "r3", 230, "");
+	c = calls_find(&td->d->calls, "r3", 2);
+	ck_assert_int_eq(c->state, CALL_TALKING);
+	ck_assert_double_eq(call_wait_time(c, 0) / 1e6, 30);
+	EV("wrapup_end", "r3", 240, "");
+	ck_assert_ptr_null(calls_find(&td->d->calls, "r3", 2));
+}
+END_TEST
+
+START_TEST(wrapup_ends_when_the_new_queue_has_none)
+{
+	struct config	*cfg = testd_config();
+	struct testd	*t2;
+
+	cfg->queues = xcalloc(1, sizeof *cfg->queues);
+	cfg->queues[0] = cfg->defaults;
+	cfg->queues[0].name = xstrdup("nowrap");
+	cfg->queues[0].set = QC_WRAPUP;
+	cfg->queues[0].wrapup = false;
+	cfg->nqueues = 1;
+	t2 = testd_new(cfg);
+	testd_send(t2, "{\"type\":\"answered\",\"call_id\":\"w\",\"ts\":%d,"
+	    "\"queue\":\"sales\"}", T0);
+	testd_send(t2, "{\"type\":\"hangup\",\"call_id\":\"w\",\"ts\":%d}",
+	    T0 + 100);
+	testd_send(t2, "{\"type\":\"transferred\",\"call_id\":\"w\","
+	    "\"ts\":%d,\"to_queue\":\"nowrap\"}", T0 + 110);
+	/* Its handle time stopped at the hangup: no line, and it is over. */
+	testd_send(t2, "{\"type\":\"heartbeat\",\"ts\":%d}", T0 + 1000);
+	ck_assert_uint_eq(calls_count(&t2->d->calls), 0);
+	ck_assert_uint_eq(t2->nmsgs, 0);
+	testd_free(t2);
+}
+END_TEST
+
+START_TEST(hangup_for_an_unknown_call_starts_nothing)
+{
+	EV("hangup", "u1", 0, "");
+	ck_assert_uint_eq(calls_count(&td->d->calls), 0);
+	ck_assert_uint_eq(td->d->n.ignored, 1);
+	/* Unless the feed says when it was answered: then it is in wrap-up. */
+	EV("hangup", "u2", 100, ",\"answered_at\":%d", T0 + 10);
+	ck_assert_int_eq(calls_find(&td->d->calls, "u2", 2)->state,
+	    CALL_WRAPUP);
+}
+END_TEST
+
+START_TEST(snapshot_alerts_carry_the_seq_of_their_last_change)
+{
+	cJSON	*snap, *a;
+
+	EV("answered", "q1", 0, "");
+	EV("queued", "q2", 490, "");
+	HEARTBEAT(500);		/* q1: info (1), warning (2); q2: none yet */
+	snap = testd_control(td, "{\"cmd\":\"snapshot\"}");
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "alerts"), 0);
+	ck_assert_str_eq(testd_str(a, "id"), "q1/long_call");
+	ck_assert_double_eq(testd_num(a, "seq"), 2);
+	ck_assert_str_eq(testd_str(a, "state"), "escalated");
+	cJSON_Delete(snap);
+}
+END_TEST
+
+START_TEST(ignored_events_do_not_use_up_queues)
+{
+	struct config	*cfg = testd_config();
+	struct testd	*t2;
+	int		 i;
+
+	cfg->max_queues = 3;
+	t2 = testd_new(cfg);
+	for (i = 0; i < 5; i++)
+		testd_send(t2, "{\"type\":\"abandoned\",\"call_id\":\"x%d\","
+		    "\"ts\":%d,\"queue\":\"junk%d\"}", i, T0, i);
+	ck_assert_uint_eq(t2->d->n.ignored, 5);
+	ck_assert_uint_eq(t2->d->queues.count, 1);
+	testd_send(t2, "{\"type\":\"queued\",\"call_id\":\"a\",\"ts\":%d,"
+	    "\"queue\":\"real\"}", T0);
+	testd_send(t2, "{\"type\":\"queued\",\"call_id\":\"b\",\"ts\":%d,"
+	    "\"queue\":\"real2\"}", T0);
+	ck_assert_uint_eq(calls_count(&t2->d->calls), 2);
+	/* Over the limit, a live call's events still apply (not its queue). */
+	testd_send(t2, "{\"type\":\"abandoned\",\"call_id\":\"a\","
+	    "\"ts\":%d,\"queue\":\"real3\"}", T0 + 5);
+	ck_assert_uint_eq(calls_count(&t2->d->calls), 1);
+	ck_assert_uint_eq(t2->d->n.rejected[REJ_TOO_MANY_QUEUES], 0);
+	testd_free(t2);
+}
+END_TEST
+
+START_TEST(moving_queue_tells_both_queues)
+{
+	cJSON	*o;
+
+	EV("answered", "m1", 0, ",\"queue\":\"sales\"");
+	HEARTBEAT(250);
+	ck_assert_uint_eq(td->nmsgs, 1);
+	EV("transferred", "m1", 260, ",\"to_queue\":\"billing\"");
+	ck_assert_uint_eq(td->nmsgs, 3);
+	ck_assert_str_eq(td->topics[1], "alert/sales/info");
+	ck_assert_str_eq(td->topics[2], "alert/billing/info");
+	o = td->msgs[1];
+	ck_assert_str_eq(testd_str(o, "state"), "firing");
+	ck_assert_str_eq(testd_str(o, "queue"), "billing");
+	ck_assert_str_eq(testd_str(o, "moved_from"), "sales");
+	EV("wrapup_end", "m1", 300, "");
+	ck_assert_str_eq(td->topics[3], "alert/billing/info");
+	ck_assert_str_eq(testd_str(td->msgs[3], "state"), "resolved");
+}
+END_TEST
+
+START_TEST(longest_wait_whatever_the_order)
+{
+	cJSON	*snap, *q;
+
+	/* Calls reported newest first (a feed catching up backwards). */
+	EV("queued", "o3", 30, ",\"queue\":\"q\"");
+	EV("queued", "o2", 20, ",\"queue\":\"q\"");
+	EV("queued", "o1", 10, ",\"queue\":\"q\"");
+	EV("answered", "o1", 40, "");
+	snap = testd_control(td, "{\"cmd\":\"snapshot\",\"queue\":\"q\"}");
+	q = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "queues"), 0);
+	ck_assert_double_eq(testd_num(q, "waiting"), 2);
+	ck_assert_double_eq(testd_num(q, "longest_wait"), 20);	/* o2 */
+	cJSON_Delete(snap);
+	EV("abandoned", "o2", 45, "");
+	snap = testd_control(td, "{\"cmd\":\"snapshot\",\"queue\":\"q\"}");
+	q = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "queues"), 0);
+	ck_assert_double_eq(testd_num(q, "longest_wait"), 15);	/* o3 */
+	cJSON_Delete(snap);
+}
+END_TEST
+
+START_TEST(limits_on_calls_and_start_times)
+{
+	struct config	*cfg = testd_config();
+	struct testd	*t2;
+
+	cfg->max_calls = 2;
+	t2 = testd_new(cfg);
+	testd_send(t2, "{\"type\":\"queued\",\"call_id\":\"a\",\"ts\":%d}",
+	    T0);
+	testd_send(t2, "{\"type\":\"queued\",\"call_id\":\"b\",\"ts\":%d}",
+	    T0);
+	testd_send(t2, "{\"type\":\"queued\",\"call_id\":\"c\",\"ts\":%d}",
+	    T0);
+	ck_assert_uint_eq(calls_count(&t2->d->calls), 2);
+	ck_assert_uint_eq(t2->d->n.rejected[REJ_TOO_MANY_CALLS], 1);
+	/* A start time older than max_call_age (4h) is not believed. */
+	testd_send(t2, "{\"type\":\"answered\",\"call_id\":\"a\",\"ts\":%d,"
+	    "\"answered_at\":%d}", T0 + 10, T0 + 10 - 5 * 3600);
+	ck_assert_uint_eq(t2->d->n.rejected[REJ_BAD_VALUE], 1);
 	testd_free(t2);
 }
 END_TEST
@@ -494,6 +682,14 @@ call_suite(void)
 	tcase_add_test(wrap, duplicates_change_nothing);
 	tcase_add_test(wrap, late_events_for_ended_calls_are_ignored);
 	tcase_add_test(wrap, queue_figures);
+	tcase_add_test(wrap, late_redeliveries_do_not_rewind_a_call);
+	tcase_add_test(wrap, wrapup_ends_when_the_new_queue_has_none);
+	tcase_add_test(wrap, hangup_for_an_unknown_call_starts_nothing);
+	tcase_add_test(wrap, snapshot_alerts_carry_the_seq_of_their_last_change);
+	tcase_add_test(wrap, ignored_events_do_not_use_up_queues);
+	tcase_add_test(wrap, moving_queue_tells_both_queues);
+	tcase_add_test(wrap, longest_wait_whatever_the_order);
+	tcase_add_test(wrap, limits_on_calls_and_start_times);
 	suite_add_tcase(s, wrap);
 	return s;
 }

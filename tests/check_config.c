@@ -169,6 +169,7 @@ config_eq_but_feeds(const struct config *a, const struct config *b)
 	ck_assert_int_eq(a->max_skew, b->max_skew);
 	ck_assert_int_eq(a->ended_linger, b->ended_linger);
 	ck_assert_int_eq(a->max_queues, b->max_queues);
+	ck_assert_int_eq(a->max_calls, b->max_calls);
 	ck_assert_int_eq(a->log_level, b->log_level);
 	ck_assert_str_eq(a->pub_endpoint, b->pub_endpoint);
 	ck_assert_int_eq(a->stats_interval, b->stats_interval);
@@ -193,6 +194,7 @@ START_TEST(defaults_are_the_documented_values)
 	ck_assert_int_eq(d->max_skew, 5 * CW_SEC);
 	ck_assert_int_eq(d->ended_linger, 10 * CW_MIN);
 	ck_assert_int_eq(d->max_queues, 1000);
+	ck_assert_int_eq(d->max_calls, 2000000);
 	ck_assert_int_eq(d->log_level, LOG_LVL_INFO);
 	ck_assert_uint_eq(d->nfeeds, 0);
 	ck_assert_str_eq(d->pub_endpoint, "tcp://127.0.0.1:7101");
@@ -1161,8 +1163,8 @@ START_TEST(help_lists_every_key_once)
 	ck_assert_int_eq(fclose(fp), 0);
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
-	/* 8 daemon, 4 feed, 3 publish, 1 control, 1 http, 7 defaults, 1. */
-	ck_assert_uint_eq(lines, 25);
+	/* 9 daemon, 4 feed, 3 publish, 1 control, 1 http, 7 defaults, 1. */
+	ck_assert_uint_eq(lines, 26);
 	/* The first line is a key too. */
 	ck_assert_int_eq(strncmp(out, "daemon.clock ", 13), 0);
 	help_has(out, "daemon.checkpoint_interval", " duration 100ms..1h ");

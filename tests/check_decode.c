@@ -219,6 +219,13 @@ START_TEST(bad_values)
 	    "\"ts\":1,\"queue\":\"\"}", &ev), REJ_BAD_VALUE);
 	ck_assert_int_eq(reason("{\"type\":\"queued\",\"call_id\":\"x\","
 	    "\"ts\":1,\"agent\":\"tab\\there\"}", &ev), REJ_BAD_VALUE);
+	ck_assert_int_eq(reason("{\"type\":\"transferred\",\"call_id\":\"x\","
+	    "\"ts\":1,\"to_queue\":\"a/b\"}", &ev), REJ_BAD_VALUE);
+	/* Agents and callers may hold '/' (SIP URIs); queues may not. */
+	ck_assert_int_eq(reason("{\"type\":\"queued\",\"call_id\":\"x\","
+	    "\"ts\":1,\"agent\":\"sip:a-7@pbx/1\",\"caller\":"
+	    "\"sip:+1555@carrier.example/x\"}", &ev), -1);
+	ck_assert_str_eq(ev.agent, "sip:a-7@pbx/1");
 	ck_assert_int_eq(reason("{\"type\":\"queued\",\"call_id\":\"a\\u0000b"
 	    "\",\"ts\":1}", &ev), REJ_BAD_VALUE);
 	ck_assert_int_eq(reason("{\"type\":\"queued\",\"call_id\":\"a\\\\\\u0000"
