@@ -96,15 +96,15 @@ buf_printf(struct buf *b, const char *fmt, ...)
 
 /* Append a JSON value printed compactly, without a temporary string. */
 void
-buf_add_json(struct buf *b, const cJSON *j)
+buf_add_json(struct buf *b, cJSON *j)
 {
 	size_t	 room = 256;
 
 	for (;;) {
 		buf_reserve(b, room);
 		/* cJSON wants a little slack beyond what it writes. */
-		if (cJSON_PrintPreallocated((cJSON *)(uintptr_t)j,
-		    b->data + b->len, (int)room, 0)) {
+		if (cJSON_PrintPreallocated(j, b->data + b->len, (int)room,
+		    0)) {
 			b->len += strlen(b->data + b->len);
 			return;
 		}

@@ -617,7 +617,7 @@ cfgval_set_feeds(struct config_ctx *ctx, const struct config_key *k,
 		return -1;
 	}
 	cfg->feeds = xcalloc(n, sizeof *cfg->feeds);
-	names = xcalloc(n, sizeof *names);
+	names = xcalloc(n, sizeof(yaml_node_t *));
 	for (i = 0; i < n && !ctx->full; i++, cfg->nfeeds++)
 		cfgval_feed(ctx, k, at, i, &names[i]);
 	cfgval_feed_dups(ctx, names);
@@ -818,7 +818,7 @@ cfgval_set_queues(struct config_ctx *ctx, const struct config_key *k,
 		return rc;
 	n = (size_t)(at->val->data.mapping.pairs.top - start);
 	cfg->queues = xcalloc(n, sizeof *cfg->queues);
-	keys = xcalloc(n, sizeof *keys);
+	keys = xcalloc(n, sizeof(yaml_node_t *));
 	for (p = start; p < start + n && !ctx->full; p++) {
 		keys[cfg->nqueues] = config_node(ctx, p->key);
 		if (cfgval_queue(ctx, k, keys[cfg->nqueues],

@@ -16,7 +16,7 @@
 
 #include "cfgint.h"
 
-#define CONFIG_MAX_SIZE		(1024 * 1024)	/* bytes of YAML read */
+#define CONFIG_MAX_SIZE		((size_t)1024 * 1024)	/* bytes of YAML read */
 #define CONFIG_MAX_DEPTH	32	/* nested lists and maps */
 #define CONFIG_MAX_ERRORS	100	/* errors kept; then stop */
 #define CONFIG_MSG		1024	/* longest message */
@@ -777,7 +777,7 @@ config_read(struct config_ctx *ctx, const char *path, char **bufp,
 			    strerror(err));
 		else
 			snprintf(msg, sizeof msg, "the file is larger than "
-			    "%d KiB", CONFIG_MAX_SIZE / 1024);
+			    "%zu KiB", CONFIG_MAX_SIZE / 1024);
 		config_push(ctx, 0, 0, msg);
 		free(buf);
 		return -1;

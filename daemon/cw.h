@@ -142,7 +142,7 @@ void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_addc(struct buf *, char);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_printf(struct buf *, const char *, ...) CW_PRINTF(2, 3);
-void	 buf_add_json(struct buf *, const struct cJSON *);
+void	 buf_add_json(struct buf *, struct cJSON *);
 const char *buf_cstr(struct buf *);
 
 /* dur.c: durations and clocks. */

@@ -152,7 +152,7 @@ daemon_open(struct daemon *d, char **cause)
 	if ((d->control = control_new(d, d->cfg->control_endpoint,
 	    cause)) == NULL)
 		return -1;
-	d->feeds = xcalloc(d->cfg->nfeeds, sizeof *d->feeds);
+	d->feeds = xcalloc(d->cfg->nfeeds, sizeof(struct feed *));
 	for (i = 0; i < d->cfg->nfeeds; i++) {
 		if ((d->feeds[i] = feed_new(d, &d->cfg->feeds[i],
 		    cause)) == NULL)

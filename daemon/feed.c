@@ -20,7 +20,7 @@
  * Larger messages make libzmq drop the peer: a memory guard.  Between
  * 64 KiB and this they are read, counted as too_large and skipped.
  */
-#define FEED_MAXMSG	(256 * 1024)
+#define FEED_MAXMSG	((int64_t)256 * 1024)
 
 struct feed {
 	struct daemon	*d;

@@ -7,7 +7,7 @@
 
 #include "cw.h"
 
-#define POOL_CHUNK	(64 * 1024)
+#define POOL_CHUNK	((size_t)64 * 1024)
 
 /* An empty pool of objects of the given size. */
 void

@@ -179,7 +179,8 @@ queue_wait_add(struct queue *q, struct call *c)
 {
 	if (q->nwait == q->capwait) {
 		q->capwait = q->capwait ? q->capwait * 2 : 16;
-		q->wait = xreallocarray(q->wait, q->capwait, sizeof *q->wait);
+		q->wait = xreallocarray(q->wait, q->capwait,
+		    sizeof(struct call *));
 	}
 	q->wait[q->nwait] = c;
 	queue_wait_sift(q, q->nwait++);

@@ -90,7 +90,7 @@ timers_heap_push(struct timers *t, struct wheel_node *n)
 	if (t->nheap == t->capheap) {
 		t->capheap = t->capheap ? t->capheap * 2 : 64;
 		t->heap = xreallocarray(t->heap, t->capheap,
-		    sizeof *t->heap);
+		    sizeof(struct wheel_node *));
 	}
 	t->heap[t->nheap] = n;
 	timers_heap_up(t, t->nheap++);

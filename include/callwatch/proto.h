@@ -9,7 +9,7 @@
 #define CW_PROTO_VERSION	1
 
 /* Largest feed message or control request accepted, in bytes. */
-#define CW_MAX_MSG		(64 * 1024)
+#define CW_MAX_MSG		((size_t)64 * 1024)
 /* Longest call_id, in bytes. */
 #define CW_MAX_CALL_ID		128
 /* Longest queue, agent, caller or other name, in bytes. */
