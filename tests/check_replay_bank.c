@@ -8,7 +8,8 @@
  *
  * Environment: CW_BUILD (default "build": the daemon and tests/bank2jsonl,
  * tests/bankcheck), CW_SRC (default "."), CW_DATA (default
- * "$CW_SRC/../shared/data", the folder of anonymous-bank-1999-02.tsv).
+ * "$CW_SRC/../shared/data", then /work/shared/data: the folder of
+ * anonymous-bank-1999-02.tsv).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -80,20 +81,33 @@ bank_src(const char *name)
 	return bank_fmt("%s/%s", bank_env("CW_SRC", "."), name);
 }
 
-/* The month's TSV; fail clearly if it is not there. */
+/*
+ * The month's TSV: in CW_DATA if set, else next to the source tree
+ * ($CW_SRC/../shared/data), else in the workplace's shared folder (a
+ * clone made elsewhere, such as CI's).  Fail clearly if it is nowhere.
+ */
 static char *
 bank_data(void)
 {
-	char	*dir, *path;
+	const char	*env = getenv("CW_DATA");
+	char		*cand[3], *path = NULL;
+	size_t		 i, n = 0;
 
-	if (getenv("CW_DATA") != NULL && *getenv("CW_DATA") != '\0')
-		dir = bank_fmt("%s", getenv("CW_DATA"));
-	else
-		dir = bank_fmt("%s/../shared/data", bank_env("CW_SRC", "."));
-	path = bank_fmt("%s/%s", dir, BANK_TSV);
-	free(dir);
-	ck_assert_msg(access(path, R_OK) == 0, "the bank data %s cannot be "
-	    "read (%s): set CW_DATA to the folder holding %s", path,
+	if (env != NULL && *env != '\0')
+		cand[n++] = bank_fmt("%s/%s", env, BANK_TSV);
+	else {
+		cand[n++] = bank_fmt("%s/../shared/data/%s",
+		    bank_env("CW_SRC", "."), BANK_TSV);
+		cand[n++] = bank_fmt("/work/shared/data/%s", BANK_TSV);
+	}
+	for (i = 0; i < n && path == NULL; i++)
+		if (access(cand[i], R_OK) == 0)
+			path = cand[i];
+	for (i = 0; i < n - 1; i++)
+		if (cand[i] != path)
+			free(cand[i]);
+	ck_assert_msg(path != NULL, "the bank data %s cannot be read (%s): "
+	    "set CW_DATA to the folder holding %s", cand[n - 1],
 	    strerror(errno), BANK_TSV);
 	return path;
 }
