@@ -96,7 +96,6 @@ alert_json(const struct daemon *d, const struct call *c,
 {
 	cJSON	*o = cJSON_CreateObject();
 	char	 id[CW_MAX_CALL_ID + 32], msg[256];
-	const char *caller = call_caller(c);
 
 	snprintf(id, sizeof id, "%s/%s", c->id, rule_name(a->rule));
 	alert_message(d, c, a, msg, sizeof msg);
@@ -106,16 +105,7 @@ alert_json(const struct daemon *d, const struct call *c,
 	cJSON_AddStringToObject(o, CW_F_STATE, alert_state_name(a->state));
 	cJSON_AddStringToObject(o, CW_F_RULE, rule_name(a->rule));
 	cJSON_AddStringToObject(o, CW_F_SEVERITY, sev_name(a->sev));
-	cJSON_AddStringToObject(o, CW_F_CALL_ID, c->id);
-	cJSON_AddStringToObject(o, CW_F_QUEUE, c->q->name);
-	if (c->agent != NULL)
-		cJSON_AddStringToObject(o, CW_F_AGENT, c->agent->s);
-	else
-		cJSON_AddNullToObject(o, CW_F_AGENT);
-	if (caller != NULL)
-		cJSON_AddStringToObject(o, CW_F_CALLER, caller);
-	else
-		cJSON_AddNullToObject(o, CW_F_CALLER);
+	call_json_names(o, c);
 	cJSON_AddNumberToObject(o, CW_F_VALUE, dur_seconds(a->value));
 	cJSON_AddNumberToObject(o, CW_F_THRESHOLD,
 	    dur_seconds(a->threshold));

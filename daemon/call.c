@@ -709,13 +709,11 @@ call_level(const struct call *c)
 	return s;
 }
 
-/* A call as listed in a snapshot (SPEC 6), figures at now. */
-cJSON *
-call_json(const struct call *c, cw_time now)
+/* Add who the call is: call_id, queue, agent, caller (null if unknown). */
+void
+call_json_names(cJSON *o, const struct call *c)
 {
-	cJSON		*o = cJSON_CreateObject();
 	const char	*caller = call_caller(c);
-	enum sev	 lvl = call_level(c);
 
 	cJSON_AddStringToObject(o, CW_F_CALL_ID, c->id);
 	cJSON_AddStringToObject(o, CW_F_QUEUE, c->q->name);
@@ -727,6 +725,16 @@ call_json(const struct call *c, cw_time now)
 		cJSON_AddStringToObject(o, CW_F_CALLER, caller);
 	else
 		cJSON_AddNullToObject(o, CW_F_CALLER);
+}
+
+/* A call as listed in a snapshot (SPEC 6), figures at now. */
+cJSON *
+call_json(const struct call *c, cw_time now)
+{
+	cJSON		*o = cJSON_CreateObject();
+	enum sev	 lvl = call_level(c);
+
+	call_json_names(o, c);
 	cJSON_AddStringToObject(o, CW_F_STATE,
 	    call_state_name((enum call_state)c->state));
 	call_json_time(o, "handle_time", call_handle_time(c, now));

@@ -541,6 +541,7 @@ const char *call_caller(const struct call *);
 cw_time	 call_handle_time(const struct call *, cw_time);
 cw_time	 call_wait_time(const struct call *, cw_time);
 struct cJSON *call_json(const struct call *, cw_time);
+void	 call_json_names(struct cJSON *, const struct call *);
 
 /* tomb.c: ids of recently ended calls, so late events start nothing. */
 struct tomb_ent {
