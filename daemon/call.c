@@ -646,24 +646,17 @@ call_requeue(struct daemon *d, struct call *c)
 }
 
 /*
- * The call's timer fired at t, the time of the line it was armed for:
- * cross every line at or before t, stamped with the line's own time.
- * False if the call ended (stale, or wrap-up its queue no longer has).
+ * Cross the call's lines at or before t (strictly before t with strict),
+ * each stamped with the line's own time.
  */
-bool
-call_timer(struct daemon *d, struct call *c, cw_time t)
+static void
+call_cross(struct daemon *d, struct call *c, cw_time t, bool strict)
 {
 	const struct qrules *r = &c->q->r;
 	const struct line *l;
 
-	if (c->state == CALL_WRAPUP && !r->wrapup && c->hangup_at <= t) {
-		call_end(d, c, c->hangup_at, CALL_END_HANDLED);
-		return false;
-	}
-	if (c->last_seen + d->cfg->max_call_age <= t) {
-		call_end(d, c, t, CALL_END_STALE);
-		return false;
-	}
+	if (strict)
+		t--;
 	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
 		while ((l = call_next_line(r->wait, r->nwait,
 		    alert_sev(c, RULE_LONG_WAIT))) != NULL &&
@@ -682,6 +675,28 @@ call_timer(struct daemon *d, struct call *c, cw_time t)
 			alert_raise(d, c, RULE_LONG_CALL, l->sev,
 			    c->answered_at + l->at, l->at, l->at);
 	}
+}
+
+/*
+ * The call's timer fired at t, the time of the line it was armed for:
+ * cross every line at or before t.  A call in wrap-up whose queue has
+ * none (after a reload or a transfer) crosses what lies before its
+ * hangup and ends there.  False if the call ended.
+ */
+bool
+call_timer(struct daemon *d, struct call *c, cw_time t)
+{
+	if (c->state == CALL_WRAPUP && !c->q->r.wrapup &&
+	    c->hangup_at <= t) {
+		call_cross(d, c, c->hangup_at, true);
+		call_end(d, c, c->hangup_at, CALL_END_HANDLED);
+		return false;
+	}
+	if (c->last_seen + d->cfg->max_call_age <= t) {
+		call_end(d, c, t, CALL_END_STALE);
+		return false;
+	}
+	call_cross(d, c, t, false);
 	call_rearm(d, c);
 	return true;
 }

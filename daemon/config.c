@@ -21,11 +21,15 @@
 #define CONFIG_MAX_ERRORS	100	/* errors kept; then stop */
 #define CONFIG_MSG		1024	/* longest message */
 
-/* Record one formatted error at line:col (0:0 for the file). */
+/*
+ * Record one formatted error at line:col (0:0 for the file).  Control
+ * characters from the file become '?', so every error stays one line.
+ */
 static void
 config_push(struct config_ctx *ctx, size_t line, size_t col, const char *msg)
 {
 	struct config_err *e;
+	char		*p;
 
 	if (ctx->nerrs >= CONFIG_MAX_ERRORS) {
 		if (!ctx->full) {
@@ -44,6 +48,9 @@ config_push(struct config_ctx *ctx, size_t line, size_t col, const char *msg)
 		xasprintf(&e->msg, "%s: %s", ctx->file, msg);
 	else
 		xasprintf(&e->msg, "%s:%zu:%zu: %s", ctx->file, line, col, msg);
+	for (p = e->msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* An error at a 1-based line and column. */

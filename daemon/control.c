@@ -158,6 +158,19 @@ static const struct control_cmd control_cmds[] = {
 	{ "reload", control_reload },
 };
 
+/* How many bytes of s to quote: at most max, never half a character. */
+static int
+control_cut(const char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 /* Answer one request into b. */
 static void
 control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
@@ -194,8 +207,10 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 		if (i < nitems(control_cmds))
 			control_cmds[i].fn(d, j, b);
 		else {
-			snprintf(msg, sizeof msg, "unknown command \"%.64s\" "
-			    "(snapshot, stats, reload)", cmd->valuestring);
+			snprintf(msg, sizeof msg, "unknown command \"%.*s\" "
+			    "(snapshot, stats, reload)",
+			    control_cut(cmd->valuestring, 64),
+			    cmd->valuestring);
 			control_error(b, msg);
 		}
 	}

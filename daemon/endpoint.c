@@ -116,6 +116,16 @@ endpoint_hostport(const char *s, const char **why)
 	return endpoint_split(s, false, NULL, 0, NULL, why);
 }
 
+/* Whether s holds a control character. */
+static bool
+endpoint_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /*
  * Check a ZeroMQ endpoint: tcp://HOST:PORT or ipc://PATH.  Only one the
  * daemon binds (bind) may use "*" for every address.  why may be NULL.
@@ -132,6 +142,8 @@ endpoint_check(const char *s, bool bind, const char **why)
 			*why = "ipc:// needs a path";
 		else if (strlen(s + 6) > ENDPOINT_IPC_MAX)
 			*why = "the ipc path is longer than 107 bytes";
+		else if (endpoint_has_control(s + 6))
+			*why = "the ipc path has a control character";
 		else
 			return 0;
 		return -1;

@@ -295,6 +295,21 @@ START_TEST(late_events_for_ended_calls_are_ignored)
 }
 END_TEST
 
+START_TEST(error_replies_stay_valid_utf8)
+{
+	cJSON	*r;
+	char	 req[128];
+
+	/* An unknown command cut in its reply must not cut a character. */
+	snprintf(req, sizeof req, "{\"cmd\":\"%s\xc3\xa9\"}",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	r = testd_control(td, req);
+	ck_assert(decode_utf8_valid(testd_str(r, "error"),
+	    strlen(testd_str(r, "error"))));
+	cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(silent_calls_close_as_stale)
 {
 	EV("answered", "s1", 0, "");
@@ -528,6 +543,37 @@ START_TEST(limits_on_calls_and_start_times)
 }
 END_TEST
 
+START_TEST(reload_to_no_wrapup_crosses_lines_before_the_hangup)
+{
+	struct config	*cfg;
+	struct qconf	*q;
+
+	EV("answered", "r2", 0, ",\"queue\":\"sales\"");
+	EV("hangup", "r2", 171, "");
+	/* As if reloaded: sales now 1-2 min, no wrap-up.  The call ends at
+	 * its hangup, past the new 2-minute line: that line is crossed. */
+	cfg = testd_config();
+	cfg->queues = xcalloc(1, sizeof *cfg->queues);
+	q = &cfg->queues[0];
+	*q = cfg->defaults;
+	q->name = xstrdup("sales");
+	q->set = QC_NORMAL | QC_WRAPUP;
+	q->normal[0] = CW_MIN;
+	q->normal[1] = 2 * CW_MIN;
+	q->wrapup = false;
+	cfg->nqueues = 1;
+	config_free(td->d->cfg);
+	td->d->cfg = cfg;
+	queues_reconfigure(&td->d->queues, cfg);
+	call_requeue(td->d, calls_find(&td->d->calls, "r2", 2));
+	HEARTBEAT(172);
+	ck_assert_uint_eq(calls_count(&td->d->calls), 0);
+	ck_assert_uint_eq(td->nmsgs, 2);
+	check_alert(td->msgs[0], "firing", "info", T0 + 120, 120, 120);
+	check_alert(td->msgs[1], "resolved", "info", T0 + 171, 171, 120);
+}
+END_TEST
+
 START_TEST(queue_figures)
 {
 	cJSON	*snap, *q = NULL, *it;
@@ -681,7 +727,9 @@ call_suite(void)
 	tcase_add_test(wrap, wrapup_counts_as_handle_time);
 	tcase_add_test(wrap, duplicates_change_nothing);
 	tcase_add_test(wrap, late_events_for_ended_calls_are_ignored);
+	tcase_add_test(wrap, error_replies_stay_valid_utf8);
 	tcase_add_test(wrap, queue_figures);
+	tcase_add_test(wrap, reload_to_no_wrapup_crosses_lines_before_the_hangup);
 	tcase_add_test(wrap, late_redeliveries_do_not_rewind_a_call);
 	tcase_add_test(wrap, wrapup_ends_when_the_new_queue_has_none);
 	tcase_add_test(wrap, hangup_for_an_unknown_call_starts_nothing);

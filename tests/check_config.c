@@ -1152,6 +1152,21 @@ help_has(const char *out, const char *key, const char *want)
 	    != NULL, "%.*s: no %s", (int)(end - line), line, want);
 }
 
+START_TEST(every_error_is_one_line)
+{
+	/* publish and control both bind an ipc path with a newline in it. */
+	load("feeds: [{name: m, endpoint: \"ipc://f\"}]\n"
+	    "publish: {endpoint: \"ipc://a\\nb\"}\n"
+	    "control: {endpoint: \"ipc://a\\nb\"}\n");
+	ck_assert_uint_ge(errs.n, 1);
+	for (size_t i = 0; i < errs.n; i++)
+		ck_assert_msg(strchr(errs.v[i], '\n') == NULL, "two lines: %s",
+		    errs.v[i]);
+	has_err(2, 21, "publish.endpoint: 'ipc://a?b' is not a valid "
+	    "endpoint: the ipc path has a control character");
+}
+END_TEST
+
 START_TEST(help_lists_every_key_once)
 {
 	char	*out = NULL;
@@ -1245,6 +1260,7 @@ config_suite(void)
 	tcase_add_test(tc, user_text_in_messages_is_cut_and_cleaned);
 	tcase_add_test(tc, errors_stop_after_a_hundred);
 	tcase_add_test(tc, anchors_and_aliases);
+	tcase_add_test(tc, every_error_is_one_line);
 	tcase_add_test(tc, help_lists_every_key_once);
 	tcase_add_test(tc, free_functions_take_null_and_empty);
 	suite_add_tcase(s, tc);
