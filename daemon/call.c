@@ -298,6 +298,13 @@ call_new(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h,
 	return c;
 }
 
+/* In wrap-up in a queue that has none (after a reload or a transfer). */
+static bool
+call_unwrapped(const struct call *c)
+{
+	return c->state == CALL_WRAPUP && !c->q->r.wrapup;
+}
+
 /* The call is over at t: resolve, count, forget (but for its tombstone). */
 static void
 call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
@@ -407,6 +414,10 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 		break;
 	case EV_TRANSFERRED:
 		call_transfer(d, c, ev);
+		if (call_unwrapped(c)) {
+			call_settle(d, c);
+			return CALL_STEP_ENDED;
+		}
 		break;
 	case EV_HANGUP:
 		if (s == CALL_QUEUED) {
@@ -607,8 +618,9 @@ call_deadline(struct daemon *d, struct call *c)
 	const struct line *l;
 	cw_time		 dl = c->last_seen + d->cfg->max_call_age, x;
 
-	if (c->state == CALL_WRAPUP && !r->wrapup)
-		return c->hangup_at;	/* its new queue has no wrap-up */
+	/* A call whose new queue has no wrap-up ends at its hangup. */
+	if (call_unwrapped(c) && c->hangup_at < dl)
+		dl = c->hangup_at;
 	if (c->state == CALL_QUEUED && c->queued_at != CW_TIME_NONE) {
 		l = call_next_line(r->wait, r->nwait,
 		    alert_sev(c, RULE_LONG_WAIT));
@@ -633,8 +645,12 @@ call_rearm(struct daemon *d, struct call *c)
 	timers_arm(d->timers, &c->tn, call_deadline(d, c));
 }
 
-/* Re-read the call's queue thresholds (after a reload). */
-void
+/*
+ * Re-read the call's queue thresholds (after a reload).  True if the call
+ * is in wrap-up in a queue that now has none, hung up by now: the caller
+ * must call_settle() it once it is done walking the table.
+ */
+bool
 call_requeue(struct daemon *d, struct call *c)
 {
 	if ((c->flags & CALL_OVER_NORMAL) && call_answered(c) &&
@@ -642,7 +658,10 @@ call_requeue(struct daemon *d, struct call *c)
 		c->flags &= ~CALL_OVER_NORMAL;
 		c->q->over_normal--;
 	}
+	if (call_unwrapped(c) && c->hangup_at <= d->now)
+		return true;
 	call_rearm(d, c);
+	return false;
 }
 
 /*
@@ -678,18 +697,25 @@ call_cross(struct daemon *d, struct call *c, cw_time t, bool strict)
 }
 
 /*
+ * A call in wrap-up whose queue has none crosses what lies before its
+ * hangup and ends there.
+ */
+void
+call_settle(struct daemon *d, struct call *c)
+{
+	call_cross(d, c, c->hangup_at, true);
+	call_end(d, c, c->hangup_at, CALL_END_HANDLED);
+}
+
+/*
  * The call's timer fired at t, the time of the line it was armed for:
- * cross every line at or before t.  A call in wrap-up whose queue has
- * none (after a reload or a transfer) crosses what lies before its
- * hangup and ends there.  False if the call ended.
+ * cross every line at or before t.  False if the call ended.
  */
 bool
 call_timer(struct daemon *d, struct call *c, cw_time t)
 {
-	if (c->state == CALL_WRAPUP && !c->q->r.wrapup &&
-	    c->hangup_at <= t) {
-		call_cross(d, c, c->hangup_at, true);
-		call_end(d, c, c->hangup_at, CALL_END_HANDLED);
+	if (call_unwrapped(c) && c->hangup_at <= t) {
+		call_settle(d, c);
 		return false;
 	}
 	if (c->last_seen + d->cfg->max_call_age <= t) {

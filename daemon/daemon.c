@@ -333,8 +333,8 @@ daemon_reload(struct daemon *d, char **cause)
 {
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*nc;
-	struct call	*c;
-	size_t		 i, pos = 0;
+	struct call	*c, **settle = NULL;
+	size_t		 i, n = 0, cap = 0, pos = 0;
 
 	log_info("reloading configuration path=%s", d->cfg->path);
 	if ((nc = config_load(d->cfg->path, &errs)) == NULL) {
@@ -353,8 +353,20 @@ daemon_reload(struct daemon *d, char **cause)
 	log_info("configuration reloaded queues=%zu calls=%zu",
 	    d->queues.count, calls_count(&d->calls));
 	daemon_clock(d);
+	/* Calls that end now are ended after the walk: ending one moves
+	 * others in the table. */
 	while ((c = calls_next(&d->calls, &pos)) != NULL)
-		call_requeue(d, c);
+		if (call_requeue(d, c)) {
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				settle = xreallocarray(settle, cap,
+				    sizeof *settle);
+			}
+			settle[n++] = c;
+		}
+	for (i = 0; i < n; i++)
+		call_settle(d, settle[i]);
+	free(settle);
 	timers_advance(d->timers, d->now);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testd.h"
 
@@ -396,18 +397,27 @@ START_TEST(late_redeliveries_do_not_rewind_a_call)
 }
 END_TEST
 
-START_TEST(wrapup_ends_when_the_new_queue_has_none)
+/* A daemon whose queue "nowrap" has no wrap-up, normal 1-2 min. */
+static struct testd *
+testd_nowrap(void)
 {
 	struct config	*cfg = testd_config();
-	struct testd	*t2;
 
 	cfg->queues = xcalloc(1, sizeof *cfg->queues);
 	cfg->queues[0] = cfg->defaults;
 	cfg->queues[0].name = xstrdup("nowrap");
-	cfg->queues[0].set = QC_WRAPUP;
+	cfg->queues[0].set = QC_NORMAL | QC_WRAPUP;
+	cfg->queues[0].normal[0] = CW_MIN;
+	cfg->queues[0].normal[1] = 2 * CW_MIN;
 	cfg->queues[0].wrapup = false;
 	cfg->nqueues = 1;
-	t2 = testd_new(cfg);
+	return testd_new(cfg);
+}
+
+START_TEST(wrapup_ends_when_the_new_queue_has_none)
+{
+	struct testd	*t2 = testd_nowrap();
+
 	testd_send(t2, "{\"type\":\"answered\",\"call_id\":\"w\",\"ts\":%d,"
 	    "\"queue\":\"sales\"}", T0);
 	testd_send(t2, "{\"type\":\"hangup\",\"call_id\":\"w\",\"ts\":%d}",
@@ -418,6 +428,27 @@ START_TEST(wrapup_ends_when_the_new_queue_has_none)
 	testd_send(t2, "{\"type\":\"heartbeat\",\"ts\":%d}", T0 + 1000);
 	ck_assert_uint_eq(calls_count(&t2->d->calls), 0);
 	ck_assert_uint_eq(t2->nmsgs, 0);
+	testd_free(t2);
+}
+END_TEST
+
+START_TEST(transfer_at_the_hangup_to_no_wrapup_crosses_at_once)
+{
+	struct testd	*t2 = testd_nowrap();
+
+	testd_send(t2, "{\"type\":\"answered\",\"call_id\":\"t1\",\"ts\":%d,"
+	    "\"queue\":\"sales\"}", T0);
+	testd_send(t2, "{\"type\":\"hangup\",\"call_id\":\"t1\",\"ts\":%d}",
+	    T0 + 171);
+	/* Moved, at its hangup, to a queue with no wrap-up whose 2-minute
+	 * line it already passed: the line fires now, not at the next
+	 * event, and the call ends at its hangup. */
+	testd_send(t2, "{\"type\":\"transferred\",\"call_id\":\"t1\","
+	    "\"ts\":%d,\"to_queue\":\"nowrap\"}", T0 + 171);
+	ck_assert_uint_eq(t2->nmsgs, 2);
+	check_alert(t2->msgs[0], "firing", "info", T0 + 120, 120, 120);
+	check_alert(t2->msgs[1], "resolved", "info", T0 + 171, 171, 120);
+	ck_assert_uint_eq(calls_count(&t2->d->calls), 0);
 	testd_free(t2);
 }
 END_TEST
@@ -545,32 +576,29 @@ END_TEST
 
 START_TEST(reload_to_no_wrapup_crosses_lines_before_the_hangup)
 {
-	struct config	*cfg;
-	struct qconf	*q;
+	char	*path;
+	cJSON	*r;
 
+	path = testd_write_file(
+	    "daemon:\n  clock: event\n  state_file: \"\"\n"
+	    "feeds:\n  - name: main\n    endpoint: tcp://127.0.0.1:7100\n"
+	    "queues:\n  sales:\n    normal: [1m, 2m]\n    wrapup: false\n");
+	free(td->d->cfg->path);
+	td->d->cfg->path = xstrdup(path);
 	EV("answered", "r2", 0, ",\"queue\":\"sales\"");
 	EV("hangup", "r2", 171, "");
-	/* As if reloaded: sales now 1-2 min, no wrap-up.  The call ends at
-	 * its hangup, past the new 2-minute line: that line is crossed. */
-	cfg = testd_config();
-	cfg->queues = xcalloc(1, sizeof *cfg->queues);
-	q = &cfg->queues[0];
-	*q = cfg->defaults;
-	q->name = xstrdup("sales");
-	q->set = QC_NORMAL | QC_WRAPUP;
-	q->normal[0] = CW_MIN;
-	q->normal[1] = 2 * CW_MIN;
-	q->wrapup = false;
-	cfg->nqueues = 1;
-	config_free(td->d->cfg);
-	td->d->cfg = cfg;
-	queues_reconfigure(&td->d->queues, cfg);
-	call_requeue(td->d, calls_find(&td->d->calls, "r2", 2));
-	HEARTBEAT(172);
+	/* Reloaded at its hangup: sales now 1-2 min, no wrap-up.  The call
+	 * ends at its hangup, past the new 2-minute line: that line is
+	 * crossed at once, not at the next event. */
+	r = testd_control(td, "{\"cmd\":\"reload\"}");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
 	ck_assert_uint_eq(calls_count(&td->d->calls), 0);
 	ck_assert_uint_eq(td->nmsgs, 2);
 	check_alert(td->msgs[0], "firing", "info", T0 + 120, 120, 120);
 	check_alert(td->msgs[1], "resolved", "info", T0 + 171, 171, 120);
+	cJSON_Delete(r);
+	unlink(path);
+	free(path);
 }
 END_TEST
 
@@ -732,6 +760,7 @@ call_suite(void)
 	tcase_add_test(wrap, reload_to_no_wrapup_crosses_lines_before_the_hangup);
 	tcase_add_test(wrap, late_redeliveries_do_not_rewind_a_call);
 	tcase_add_test(wrap, wrapup_ends_when_the_new_queue_has_none);
+	tcase_add_test(wrap, transfer_at_the_hangup_to_no_wrapup_crosses_at_once);
 	tcase_add_test(wrap, hangup_for_an_unknown_call_starts_nothing);
 	tcase_add_test(wrap, snapshot_alerts_carry_the_seq_of_their_last_change);
 	tcase_add_test(wrap, ignored_events_do_not_use_up_queues);

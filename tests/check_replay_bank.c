@@ -103,12 +103,12 @@ bank_data(void)
 	for (i = 0; i < n && path == NULL; i++)
 		if (access(cand[i], R_OK) == 0)
 			path = cand[i];
-	for (i = 0; i < n - 1; i++)
-		if (cand[i] != path)
-			free(cand[i]);
 	ck_assert_msg(path != NULL, "the bank data %s cannot be read (%s): "
 	    "set CW_DATA to the folder holding %s", cand[n - 1],
 	    strerror(errno), BANK_TSV);
+	for (i = 0; i < n; i++)
+		if (cand[i] != path)
+			free(cand[i]);
 	return path;
 }
 
