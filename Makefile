@@ -153,8 +153,9 @@ bench: all
 	fi
 	@mkdir -p $(BUILD)/bench
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	  $$(pkg-config --cflags $(BENCH_PKGS)) -o $(BUILD)/bench/bench_json \
-	  tests/bench/bench_json.c $$(pkg-config --libs $(BENCH_PKGS))
+	  -Iinclude -Idaemon $$(pkg-config --cflags $(BENCH_PKGS)) \
+	  -o $(BUILD)/bench/bench_json tests/bench/bench_json.c $(LIBCW) \
+	  $$(pkg-config --libs $(BENCH_PKGS)) $(PKG_LIBS) -lm
 	$(BUILD)/bench/bench_json --json $(BUILD)/bench/json.json
 
 demo: all
@@ -184,3 +185,49 @@ tidy:
 .SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# libFuzzer harnesses (tests/fuzz/; never part of check).  clang builds the
+# daemon sources again with coverage, ASan and UBSan into build/fuzz/
+# (tests/fuzz/pool.c stands in for daemon/pool.c, so ASan sees each call),
+# and `make fuzz` runs each harness for FUZZ_SECONDS on its seed corpus
+# (`make -j2 fuzz` two at a time; `make fuzz-feed` just one).  New inputs
+# go to build/fuzz/corpus/NAME, crashes to build/fuzz/artifacts/NAME.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_DIR	= build/fuzz
+FUZZ_NAMES	= feed control config
+FUZZ_LEN_feed	= 65536
+FUZZ_LEN_control = 4096
+FUZZ_LEN_config	= 16384
+FUZZ_SEEDS_config = conf/callwatch.yaml $(wildcard tests/conf/*.yaml)
+FUZZ_SAN	= -fsanitize=address,undefined,float-divide-by-zero \
+		  -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS	= -std=gnu11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		  -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRCS	= $(filter-out daemon/main.c daemon/pool.c, \
+		  $(wildcard daemon/*.c)) tests/fuzz/fuzz.c tests/fuzz/pool.c
+FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+
+.PHONY: fuzz $(FUZZ_NAMES:%=fuzz-%)
+
+fuzz: $(FUZZ_NAMES:%=fuzz-%)
+
+# The harnesses' own code is held to the project's warnings.
+$(FUZZ_DIR)/obj/tests/fuzz/%.o: FUZZ_WARN = $(WARN)
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_%
+	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/artifacts/$*
+	$(if $(FUZZ_SEEDS_$*),cp $(FUZZ_SEEDS_$*) $(FUZZ_DIR)/corpus/$*/)
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$*) \
+	  -dict=tests/fuzz/$*.dict -close_fd_mask=2 \
+	  -artifact_prefix=$(FUZZ_DIR)/artifacts/$*/ \
+	  $(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$*
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

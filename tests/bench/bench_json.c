@@ -4,12 +4,8 @@
  * part of `make check`; probe_json.c next to it shows how each library
  * treats odd input (duplicate keys, bad UTF-8, \u0000).
  *
- * Build (from the top of the tree):
- *   mkdir -p build/bench
- *   cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
- *       $(pkg-config --cflags libcjson json-c jansson) \
- *       -o build/bench/bench_json tests/bench/bench_json.c \
- *       $(pkg-config --libs libcjson json-c jansson)
+ * Build: `make bench` (it links the daemon's library for the UTF-8 check
+ * the daemon itself runs, decode_utf8_valid).
  * Run:
  *   build/bench/bench_json [-n events] [-s seed] [--json FILE]
  */
@@ -45,6 +41,8 @@
 #undef json_object_get
 #undef json_object_iter
 #undef json_object_iter_next
+
+#include "cw.h"
 
 #define BENCH_EVENTS	200000		/* default corpus size */
 #define BENCH_SEED	0x63616c6cULL	/* default PRNG seed */
@@ -466,42 +464,6 @@ bench_corpus_free(struct bench_corpus *c)
 	free(c->off);
 	free(c->len);
 	free(c);
-}
-
-/* Whether s (len bytes) is well-formed UTF-8 (no overlongs, surrogates). */
-static bool
-bench_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + len;
-	uint32_t	 cp;
-	size_t		 n, i;
-
-	while (p < e) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1, cp = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2, cp = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3, cp = *p & 0x07;
-		else
-			return false;
-		if ((size_t)(e - p) <= n)
-			return false;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
 }
 
 /* The enum bench_type for a type name, or -1. */
@@ -934,7 +896,7 @@ bench_pass(const struct bench_corpus *c, struct bench_row *r)
 	for (i = 0; i < c->n; i++) {
 		const char *m = c->buf + c->off[i];
 
-		if ((r->utf8 && !bench_utf8_valid(m, c->len[i])) ||
+		if ((r->utf8 && !decode_utf8_valid(m, c->len[i])) ||
 		    r->decode(r->ctx, m, c->len[i], &fold) == -1)
 			fails++;
 	}
