@@ -1,9 +1,14 @@
 /*
  * Alerts: one per call and rule (id "<call_id>/<rule>").  An alert fires,
- * escalates when a higher line is crossed, and resolves when the call
- * ends or the condition clears; every change is published on
- * "alert/<queue>/<severity>" (SPEC 5).  The wording is help for the
- * agent, not discipline.
+ * escalates when a higher line is crossed, may be acknowledged, and
+ * resolves when the call ends or the condition clears; changes are
+ * published on "alert/<queue>/<severity>" (SPEC 5).  An acknowledged alert
+ * is quiet until it escalates or resolves.  A change is held back (not
+ * published, still tracked) while a silence matches the alert, or while
+ * the call's long_call is critical and the alert is of another rule and
+ * lower severity (inhibition); a resolution still goes out when clients
+ * saw the alert open, so no screen keeps a ghost.  The wording is help
+ * for the agent, not discipline.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +53,16 @@ alert_sev(struct call *c, enum rule r)
 	return a != NULL ? a->sev : SEV_NONE;
 }
 
-/* The human line of an alert change. */
+/* A count or score kept in µs, as a number. */
+static double
+alert_num(cw_time v)
+{
+	return dur_seconds(v);
+}
+
+/* The human line of a long_call or long_wait change. */
 static void
-alert_message(const struct daemon *d, const struct call *c,
+alert_message_time(const struct daemon *d, const struct call *c,
     const struct alert *a, char *out, size_t len)
 {
 	char	 v[32], range[48], age[32];
@@ -59,31 +71,69 @@ alert_message(const struct daemon *d, const struct call *c,
 	dur_format_range(c->q->r.normal[0], c->q->r.normal[1], range,
 	    sizeof range);
 	dur_format(d->cfg->max_call_age, age, sizeof age);
-	if (a->state == ALERT_RESOLVED && (c->flags & CALL_STALE)) {
+	if (a->state == ALERT_RESOLVED && (c->flags & CALL_STALE))
 		snprintf(out, len, "%s %s, closed: no event for %s",
 		    a->rule == RULE_LONG_WAIT ? "waited" : "handle time", v,
 		    age);
-		return;
-	}
+	else if (a->rule == RULE_LONG_CALL)
+		snprintf(out, len, a->state != ALERT_RESOLVED ?
+		    "handle time %s, normal %s" :
+		    "call ended after %s, normal %s", v, range);
+	else if (a->state != ALERT_RESOLVED)
+		snprintf(out, len, "waiting %s in queue %s", v, c->q->name);
+	else if (c->answered_at != CW_TIME_NONE)
+		snprintf(out, len, "answered after waiting %s", v);
+	else
+		snprintf(out, len, "caller left after waiting %s", v);
+}
+
+/* The human line of an alert change. */
+static void
+alert_message(const struct daemon *d, const struct call *c,
+    const struct alert *a, char *out, size_t len)
+{
+	char	 v[32], th[32];
+	bool	 end = a->state == ALERT_RESOLVED;
+
+	dur_format(a->value, v, sizeof v);
+	dur_format(a->threshold, th, sizeof th);
 	switch (a->rule) {
 	case RULE_LONG_CALL:
-		if (a->state != ALERT_RESOLVED)
-			snprintf(out, len, "handle time %s, normal %s", v,
-			    range);
-		else
-			snprintf(out, len, "call ended after %s, normal %s",
-			    v, range);
-		break;
 	case RULE_LONG_WAIT:
-		if (a->state != ALERT_RESOLVED)
-			snprintf(out, len, "waiting %s in queue %s", v,
-			    c->q->name);
-		else if (c->answered_at != CW_TIME_NONE)
-			snprintf(out, len, "answered after waiting %s", v);
-		else
-			snprintf(out, len, "caller left after waiting %s", v);
+		alert_message_time(d, c, a, out, len);
 		break;
-	default:
+	case RULE_TRANSFERS:
+		snprintf(out, len, "transferred %.0f times%s",
+		    alert_num(a->value), end ? ", call over" : "");
+		break;
+	case RULE_LONG_HOLD:
+		snprintf(out, len, end ? "hold ended after %s, limit %s" :
+		    "on hold for %s, limit %s", v, th);
+		break;
+	case RULE_ESCALATION:
+		snprintf(out, len, "escalated to level %.0f%s%s%s",
+		    alert_num(a->value), a->reason != NULL ? ": " : "",
+		    a->reason != NULL ? a->reason : "",
+		    end ? " (call over)" : "");
+		break;
+	case RULE_REPEAT_CALLER:
+		snprintf(out, len, "caller called %s before this call",
+		    v);
+		break;
+	case RULE_SENTIMENT:
+		snprintf(out, len, "sentiment %.2f, below %.2f%s",
+		    alert_num(a->value), alert_num(a->threshold),
+		    end ? " (cleared)" : "");
+		break;
+	case RULE_MANY_HOLDS:
+		snprintf(out, len, "put on hold %.0f times",
+		    alert_num(a->value));
+		break;
+	case RULE_LONG_WRAPUP:
+		snprintf(out, len, end ? "wrap-up took %s, limit %s" :
+		    "in wrap-up for %s, limit %s", v, th);
+		break;
+	case RULE_COUNT:
 		snprintf(out, len, "%s", rule_name(a->rule));
 		break;
 	}
@@ -111,6 +161,13 @@ alert_json(const struct daemon *d, const struct call *c,
 	    dur_seconds(a->threshold));
 	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(a->ts));
 	cJSON_AddStringToObject(o, CW_F_MESSAGE, msg);
+	if (a->state == ALERT_ACKED) {
+		cJSON_AddStringToObject(o, "acked_by", a->by);
+		if (a->note != NULL)
+			cJSON_AddStringToObject(o, "note", a->note);
+	}
+	if (a->reason != NULL)
+		cJSON_AddStringToObject(o, "reason", a->reason);
 	return o;
 }
 
@@ -134,11 +191,59 @@ alert_publish_on(struct daemon *d, const struct call *c, struct alert *a,
 	cJSON_Delete(o);
 }
 
-/* Publish an alert's change on its call's queue. */
+/* Whether the call's critical long_call inhibits the alert. */
+bool
+alert_inhibited(const struct call *c, const struct alert *a)
+{
+	const struct alert *lc;
+
+	if (a->rule == RULE_LONG_CALL || a->sev >= SEV_CRITICAL)
+		return false;
+	for (lc = c->alerts; lc != NULL; lc = lc->next)
+		if (lc->rule == RULE_LONG_CALL)
+			return lc->sev == SEV_CRITICAL;
+	return false;
+}
+
+/*
+ * Whether the alert's changes are held back: a silence matches it, or the
+ * call's long_call is critical and it is another rule's, lower alert.
+ */
+bool
+alert_held(const struct daemon *d, const struct call *c,
+    const struct alert *a)
+{
+	if (alert_inhibited(c, a))
+		return true;
+	return d->silences.head != NULL &&
+	    silences_match(&d->silences, c, a->rule, d->now);
+}
+
+/*
+ * Publish an alert's change on its call's queue, unless it is held back;
+ * a resolution goes out whenever clients saw the alert open.
+ */
 static void
 alert_publish(struct daemon *d, const struct call *c, struct alert *a)
 {
+	if (a->state == ALERT_RESOLVED ? !a->out : alert_held(d, c, a))
+		return;
 	alert_publish_on(d, c, a, c->q, NULL);
+	a->out = a->state != ALERT_RESOLVED;
+}
+
+/*
+ * Publish the call's open alerts that were held back and no longer are
+ * (a silence ended, or was lifted).
+ */
+void
+alert_release(struct daemon *d, struct call *c)
+{
+	struct alert	*a;
+
+	for (a = c->alerts; a != NULL; a = a->next)
+		if (!a->out)
+			alert_publish(d, c, a);
 }
 
 /*
@@ -152,19 +257,25 @@ alert_moved(struct daemon *d, struct call *c, const struct queue *old)
 	struct alert	*a;
 
 	for (a = c->alerts; a != NULL; a = a->next) {
-		alert_publish_on(d, c, a, old, old);
-		alert_publish_on(d, c, a, c->q, old);
+		if (a->out)
+			alert_publish_on(d, c, a, old, old);
+		if (alert_held(d, c, a))
+			a->out = false;
+		else {
+			alert_publish_on(d, c, a, c->q, old);
+			a->out = true;
+		}
 	}
 }
 
 /*
  * A line was crossed: open the rule's alert at sev, or escalate it if sev
  * is higher than what it has.  t is the crossing time, value the figure
- * then, threshold the line.
+ * then, threshold the line; reason (or NULL) says why, for escalations.
  */
 void
-alert_raise(struct daemon *d, struct call *c, enum rule r, enum sev sev,
-    cw_time t, cw_time value, cw_time threshold)
+alert_raise_why(struct daemon *d, struct call *c, enum rule r, enum sev sev,
+    cw_time t, cw_time value, cw_time threshold, const char *reason)
 {
 	struct alert	*a = alert_find(c, r);
 
@@ -174,15 +285,40 @@ alert_raise(struct daemon *d, struct call *c, enum rule r, enum sev sev,
 		a->state = ALERT_FIRING;
 		a->next = c->alerts;
 		c->alerts = a;
-	} else if (sev > a->sev)
+	} else if (sev > a->sev) {
 		a->state = ALERT_ESCALATED;
-	else
+		free(a->by);
+		free(a->note);
+		a->by = a->note = NULL;
+	} else
 		return;
+	if (reason != NULL) {
+		free(a->reason);
+		a->reason = xstrdup(reason);
+	}
 	a->sev = sev;
 	a->ts = t;
 	a->value = value;
 	a->threshold = threshold;
 	alert_publish(d, c, a);
+}
+
+/* alert_raise_why() with no reason. */
+void
+alert_raise(struct daemon *d, struct call *c, enum rule r, enum sev sev,
+    cw_time t, cw_time value, cw_time threshold)
+{
+	alert_raise_why(d, c, r, sev, t, value, threshold, NULL);
+}
+
+/* Free an alert. */
+void
+alert_free(struct alert *a)
+{
+	free(a->by);
+	free(a->note);
+	free(a->reason);
+	free(a);
 }
 
 /* Unlink and free an alert of the call. */
@@ -196,7 +332,7 @@ alert_drop(struct call *c, struct alert *a)
 			*pp = a->next;
 			break;
 		}
-	free(a);
+	alert_free(a);
 }
 
 /* The condition of a rule cleared at t with the final figure value. */
@@ -215,19 +351,71 @@ alert_resolve(struct daemon *d, struct call *c, enum rule r, cw_time t,
 	alert_drop(c, a);
 }
 
+/* The figure of an alert when its call ends at t. */
+static cw_time
+alert_final(const struct call *c, const struct alert *a, cw_time t)
+{
+	switch (a->rule) {
+	case RULE_LONG_CALL:
+		return call_handle_time(c, t);
+	case RULE_LONG_WAIT:
+		return call_wait_time(c, t);
+	case RULE_LONG_HOLD:
+		return c->hold_at != CW_TIME_NONE && t > c->hold_at ?
+		    t - c->hold_at : a->value;
+	case RULE_LONG_WRAPUP:
+		return c->hangup_at != CW_TIME_NONE && t > c->hangup_at ?
+		    t - c->hangup_at : a->value;
+	default:
+		return a->value;
+	}
+}
+
 /* The call is over at t: resolve every open alert, in rule order. */
 void
 alert_resolve_all(struct daemon *d, struct call *c, cw_time t)
 {
-	int	 r;
+	struct alert	*a;
+	int		 r;
 
-	for (r = 0; r < RULE_COUNT && c->alerts != NULL; r++) {
-		cw_time	 v;
+	for (r = 0; r < RULE_COUNT && c->alerts != NULL; r++)
+		if ((a = alert_find(c, (enum rule)r)) != NULL)
+			alert_resolve(d, c, (enum rule)r, t,
+			    alert_final(c, a, t));
+}
 
-		if (alert_find(c, (enum rule)r) == NULL)
-			continue;
-		v = r == RULE_LONG_WAIT ? call_wait_time(c, t) :
-		    call_handle_time(c, t);
-		alert_resolve(d, c, (enum rule)r, t, v);
-	}
+/*
+ * The open alert with id "<call_id>/<rule>" (the call id may hold '/'),
+ * and its call in *cp; NULL if there is none.
+ */
+struct alert *
+alert_by_id(struct daemon *d, const char *id, struct call **cp)
+{
+	const char	*slash = strrchr(id, '/');
+	struct call	*c;
+	int		 r;
+
+	if (slash == NULL || slash == id ||
+	    (r = rule_parse(slash + 1)) < 0 ||
+	    (c = calls_find(&d->calls, id, (size_t)(slash - id))) == NULL)
+		return NULL;
+	*cp = c;
+	return alert_find(c, (enum rule)r);
+}
+
+/*
+ * Acknowledge an open alert at now: state "acked", by whom, with an
+ * optional note; quiet until it escalates or resolves.
+ */
+void
+alert_ack(struct daemon *d, struct call *c, struct alert *a, const char *by,
+    const char *note)
+{
+	free(a->by);
+	free(a->note);
+	a->by = xstrdup(by);
+	a->note = note != NULL ? xstrdup(note) : NULL;
+	a->state = ALERT_ACKED;
+	a->ts = d->now;
+	alert_publish(d, c, a);
 }

@@ -10,6 +10,7 @@
  * creates it mid-call; an event for a call that ended recently is
  * ignored (tomb.c).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ call_release(struct daemon *d, struct call *c)
 
 	for (a = c->alerts; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		alert_free(a);
 	}
 	c->alerts = NULL;
 	free(c->caller_long);
@@ -305,6 +306,51 @@ call_unwrapped(const struct call *c)
 	return c->state == CALL_WRAPUP && !c->q->r.wrapup;
 }
 
+/* How a call ended, as call/ messages say it. */
+static const char *const call_end_names[] = {
+	[CALL_END_HANDLED] = "handled",
+	[CALL_END_ABANDONED] = "abandoned",
+	[CALL_END_STALE] = "stale",
+};
+
+/*
+ * Publish the call's state on call/<queue of q> (SPEC 5): what happened
+ * (event), when (t), the figures then; from names the queue it left.
+ */
+static void
+call_publish_on(struct daemon *d, const struct call *c, const struct queue *q,
+    const char *event, cw_time t, const struct queue *from, const char *end)
+{
+	char	 topic[CW_MAX_NAME + 16];
+	cJSON	*o = cJSON_CreateObject(), *it, *body = call_json(c, t);
+
+	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
+	cJSON_AddStringToObject(o, CW_F_KIND, "call");
+	cJSON_AddStringToObject(o, "event", event);
+	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(t));
+	while ((it = body->child) != NULL)
+		cJSON_AddItemToObject(o, it->string,
+		    cJSON_DetachItemViaPointer(body, it));
+	cJSON_Delete(body);
+	if (end != NULL)
+		cJSON_AddStringToObject(o, "end", end);
+	if (from != NULL)
+		cJSON_AddStringToObject(o, "moved_from", from->name);
+	snprintf(topic, sizeof topic, "%s%s", CW_TOPIC_CALL, q->name);
+	pub_send(d->pub, topic, o);
+	cJSON_Delete(o);
+}
+
+/* Publish the call's change; after a move, on the old queue's topic too. */
+static void
+call_publish(struct daemon *d, const struct call *c, const char *event,
+    cw_time t, const struct queue *from)
+{
+	if (from != NULL)
+		call_publish_on(d, c, from, event, t, from, NULL);
+	call_publish_on(d, c, c->q, event, t, from, NULL);
+}
+
 /* The call is over at t: resolve, count, forget (but for its tombstone). */
 static void
 call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
@@ -333,6 +379,7 @@ call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 	call_leave_queue(c);
 	c->state = CALL_ENDED;
 	alert_resolve_all(d, c, t);
+	call_publish_on(d, c, c->q, "ended", t, NULL, call_end_names[how]);
 	timers_disarm(d->timers, &c->tn);
 	tombs_add(&d->tombs, h, d->now + d->cfg->ended_linger);
 	smap_del(&cs->map, c, h);
@@ -354,20 +401,70 @@ call_answer(struct daemon *d, struct call *c, cw_time t)
 	alert_resolve(d, c, RULE_LONG_WAIT, t, call_wait_time(c, t));
 }
 
+/* A hold segment ends at t: long_hold, if it fired, clears. */
+static void
+call_unhold(struct daemon *d, struct call *c, cw_time t)
+{
+	if (c->hold_at != CW_TIME_NONE)
+		alert_resolve(d, c, RULE_LONG_HOLD, t,
+		    t > c->hold_at ? t - c->hold_at : 0);
+	c->hold_at = CW_TIME_NONE;
+}
+
 /* The conversation is over at t and wrap-up starts. */
 static void
-call_hangup(struct call *c, cw_time t)
+call_hangup(struct daemon *d, struct call *c, cw_time t)
 {
+	call_unhold(d, c, t);
 	c->hangup_at = t;
-	c->hold_at = CW_TIME_NONE;
 	call_set_state(c, CALL_WRAPUP);
+}
+
+/* A count rule: raise it at warning once the count reaches max. */
+static void
+call_count_rule(struct daemon *d, struct call *c, enum rule r, int n,
+    int max, cw_time t)
+{
+	if (max > 0 && n >= max)
+		alert_raise(d, c, r, SEV_WARNING, t, (cw_time)n * CW_SEC,
+		    (cw_time)max * CW_SEC);
+}
+
+/* An escalate event at t: warning, or critical from level 2. */
+static void
+call_escalate(struct daemon *d, struct call *c, const struct callev *ev,
+    cw_time t)
+{
+	enum sev	 sev = ev->level >= 2 ? SEV_CRITICAL : SEV_WARNING;
+
+	alert_raise_why(d, c, RULE_ESCALATION, sev, t,
+	    (cw_time)ev->level * CW_SEC,
+	    (sev == SEV_CRITICAL ? 2 : 1) * CW_SEC, ev->reason);
+}
+
+/*
+ * A sentiment score at t: below the queue's sentiment_min raises
+ * `sentiment` (warning); a score back at or above it clears the alert.
+ */
+static void
+call_sentiment(struct daemon *d, struct call *c, double score, cw_time t)
+{
+	double	 min = c->q->r.sentiment_min;
+	cw_time	 v = (cw_time)llround(score * (double)CW_SEC);
+
+	if (score < min)
+		alert_raise(d, c, RULE_SENTIMENT, SEV_WARNING, t, v,
+		    (cw_time)llround(min * (double)CW_SEC));
+	else
+		alert_resolve(d, c, RULE_SENTIMENT, t, v);
 }
 
 /* A transfer: one more, to the new queue and agent. */
 static void
 call_transfer(struct daemon *d, struct call *c, const struct callev *ev)
 {
-	c->transfers++;
+	if (c->transfers < UINT16_MAX)
+		c->transfers++;
 	if (ev->to_queue != NULL)
 		call_move(d, c, call_queue(d, ev->to_queue));
 	call_set_agent(d, c, ev->to_agent);
@@ -404,11 +501,14 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 		call_answer(d, c, t);
 		if (ev->type == EV_HOLD && c->state == CALL_TALKING) {
 			c->hold_at = t;
-			c->holds++;
+			if (c->holds < UINT16_MAX)
+				c->holds++;
 			call_set_state(c, CALL_ON_HOLD);
+			call_count_rule(d, c, RULE_MANY_HOLDS, c->holds,
+			    c->q->r.max_holds, t);
 		} else if (ev->type == EV_RESUME &&
 		    c->state == CALL_ON_HOLD) {
-			c->hold_at = CW_TIME_NONE;
+			call_unhold(d, c, t);
 			call_set_state(c, CALL_TALKING);
 		}
 		break;
@@ -418,6 +518,8 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 			call_settle(d, c);
 			return CALL_STEP_ENDED;
 		}
+		call_count_rule(d, c, RULE_TRANSFERS, c->transfers,
+		    c->q->r.max_transfers, t);
 		break;
 	case EV_HANGUP:
 		if (s == CALL_QUEUED) {
@@ -429,7 +531,7 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 			return CALL_STEP_ENDED;
 		}
 		if (s != CALL_WRAPUP)
-			call_hangup(c, t);
+			call_hangup(d, c, t);
 		break;
 	case EV_WRAPUP_END:
 		if (s == CALL_QUEUED)
@@ -442,7 +544,11 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 		call_end(d, c, t, CALL_END_ABANDONED);
 		return CALL_STEP_ENDED;
 	case EV_ESCALATE:
+		call_escalate(d, c, ev, t);
+		break;
 	case EV_SENTIMENT:
+		call_sentiment(d, c, ev->score, t);
+		break;
 	case EV_HEARTBEAT:
 	case EV_NTYPES:
 		break;
@@ -464,18 +570,42 @@ call_repeat(struct call *c, uint32_t fp)
 	return false;
 }
 
-/* Take what the event says about queue, agent and caller. */
+/*
+ * The call's caller just became known at t: if another call of theirs
+ * started within the queue's repeat_window before this one, raise
+ * repeat_caller (info; value the gap, threshold the window).
+ */
 static void
-call_names(struct daemon *d, struct call *c, const struct callev *ev)
+call_repeat_caller(struct daemon *d, struct call *c, cw_time t)
 {
+	cw_time	 start = c->queued_at != CW_TIME_NONE ? c->queued_at :
+		    c->answered_at, before, w = c->q->r.repeat_window;
+
+	if (d->callers.window == 0 || start == CW_TIME_NONE)
+		return;
+	before = callers_seen(&d->callers, call_caller(c), start, d->now);
+	if (w > 0 && before != CW_TIME_NONE && start - before <= w)
+		alert_raise(d, c, RULE_REPEAT_CALLER, SEV_INFO, t,
+		    start - before, w);
+}
+
+/* Take what the event at t says about queue, agent and caller. */
+static void
+call_names(struct daemon *d, struct call *c, const struct callev *ev,
+    cw_time t)
+{
+	bool	 first = ev->caller != NULL && call_caller(c) == NULL;
+
 	if (ev->caller != NULL)
 		call_set_caller(c, ev->caller);
-	if (ev->type == EV_TRANSFERRED)
-		return;
-	if (ev->agent != NULL)
-		call_set_agent(d, c, ev->agent);
-	if (ev->queue != NULL && strcmp(ev->queue, c->q->name) != 0)
-		call_move(d, c, call_queue(d, ev->queue));
+	if (ev->type != EV_TRANSFERRED) {
+		if (ev->agent != NULL)
+			call_set_agent(d, c, ev->agent);
+		if (ev->queue != NULL && strcmp(ev->queue, c->q->name) != 0)
+			call_move(d, c, call_queue(d, ev->queue));
+	}
+	if (first && call_caller(c) != NULL)
+		call_repeat_caller(d, c, t);
 }
 
 /* Take mid-call start times a feed knows (extension of SPEC 4.1). */
@@ -531,11 +661,13 @@ call_catch_up(struct daemon *d, struct call *c, cw_time t)
 
 /* Look the call up, or start it; NULL if the event starts nothing. */
 static struct call *
-call_get(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
+call_get(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h,
+    bool *created)
 {
 	struct call	*c;
 	struct queue	*q = d->qdefault;
 
+	*created = false;
 	c = smap_find(&d->calls.map, ev->call_id, ev->call_id_len, h);
 	if (c != NULL)
 		return c;
@@ -551,6 +683,7 @@ call_get(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h)
 		daemon_reject(d, REJ_TOO_MANY_QUEUES, ev->queue, NULL);
 		return NULL;
 	}
+	*created = true;
 	return call_new(d, ev, t, h, q);
 }
 
@@ -560,8 +693,11 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 {
 	uint64_t	 h = smap_hash(&d->calls.map, ev->call_id,
 			    ev->call_id_len);
-	struct call	*c = call_get(d, ev, t, h);
-	bool		 late;
+	bool		 late, created;
+	struct call	*c = call_get(d, ev, t, h, &created);
+	struct queue	*q0;
+	uint8_t		 s0;
+	uint16_t	 tr0;
 
 	if (c == NULL)
 		return;
@@ -572,10 +708,13 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 	c->last_seen = d->now;
 	if (!call_catch_up(d, c, t))
 		return;
+	q0 = c->q;
+	s0 = c->state;
+	tr0 = c->transfers;
 	late = t < c->last_ts;
 	if (!late) {
 		c->last_ts = t;
-		call_names(d, c, ev);
+		call_names(d, c, ev, t);
 	}
 	call_since(c, ev);
 	switch (late ? call_step_late(d, c, ev, t) :
@@ -586,10 +725,16 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 		    c->id, ev_type_name(ev->type),
 		    call_state_name((enum call_state)c->state),
 		    late ? " late=yes" : "");
+		if (created)
+			call_publish(d, c, ev_type_name(ev->type), t, NULL);
 		call_rearm(d, c);
 		break;
 	case CALL_STEP_OK:
 		d->n.applied++;
+		if (created || c->state != s0 || c->q != q0 ||
+		    c->transfers != tr0)
+			call_publish(d, c, ev_type_name(ev->type), t,
+			    c->q != q0 ? q0 : NULL);
 		call_rearm(d, c);
 		break;
 	case CALL_STEP_ENDED:
@@ -608,6 +753,25 @@ call_next_line(const struct line *lines, int n, enum sev s)
 		if (lines[i].sev > s)
 			return &lines[i];
 	return NULL;
+}
+
+/*
+ * The line of the call's current hold or wrap-up segment (hold_max,
+ * wrapup_max) if it has not crossed it yet; CW_TIME_NONE if none.
+ */
+static cw_time
+call_segment_line(struct call *c)
+{
+	const struct qrules *r = &c->q->r;
+
+	if (c->state == CALL_ON_HOLD && c->hold_at != CW_TIME_NONE &&
+	    alert_find(c, RULE_LONG_HOLD) == NULL)
+		return c->hold_at + r->hold_max;
+	if (c->state == CALL_WRAPUP && r->wrapup && r->wrapup_max > 0 &&
+	    c->hangup_at != CW_TIME_NONE &&
+	    alert_find(c, RULE_LONG_WRAPUP) == NULL)
+		return c->hangup_at + r->wrapup_max;
+	return CW_TIME_NONE;
 }
 
 /* The earliest line the call can cross next. */
@@ -633,6 +797,8 @@ call_deadline(struct daemon *d, struct call *c)
 		l = call_next_line(r->tiers, r->ntiers,
 		    alert_sev(c, RULE_LONG_CALL));
 		if (l != NULL && (x = c->answered_at + l->at) < dl)
+			dl = x;
+		if ((x = call_segment_line(c)) != CW_TIME_NONE && x < dl)
 			dl = x;
 	}
 	return dl;
@@ -673,6 +839,7 @@ call_cross(struct daemon *d, struct call *c, cw_time t, bool strict)
 {
 	const struct qrules *r = &c->q->r;
 	const struct line *l;
+	cw_time		 x;
 
 	if (strict)
 		t--;
@@ -693,6 +860,14 @@ call_cross(struct daemon *d, struct call *c, cw_time t, bool strict)
 		    c->answered_at + l->at <= t)
 			alert_raise(d, c, RULE_LONG_CALL, l->sev,
 			    c->answered_at + l->at, l->at, l->at);
+		if ((x = call_segment_line(c)) != CW_TIME_NONE && x <= t) {
+			if (c->state == CALL_ON_HOLD)
+				alert_raise(d, c, RULE_LONG_HOLD, SEV_WARNING,
+				    x, r->hold_max, r->hold_max);
+			else
+				alert_raise(d, c, RULE_LONG_WRAPUP, SEV_INFO,
+				    x, r->wrapup_max, r->wrapup_max);
+		}
 	}
 }
 

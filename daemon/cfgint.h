@@ -26,6 +26,7 @@ enum config_type {
 	CT_DURATION,		/* a duration within bounds */
 	CT_INT,			/* a whole number within bounds */
 	CT_BOOL,		/* true/false, yes/no, on/off */
+	CT_SCORE,		/* a number from -1 to 1 */
 	CT_ENDPOINT,		/* tcp://HOST:PORT or ipc://PATH */
 	CT_LISTEN,		/* HOST:PORT or "" */
 	CT_RANGE,		/* [lo, hi] durations */

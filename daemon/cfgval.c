@@ -283,6 +283,29 @@ cfgval_set_int(struct config_ctx *ctx, const struct config_key *k,
 	return 0;
 }
 
+/* A sentiment score: a number from -1 to 1. */
+static int
+cfgval_set_score(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_at *at, void *base)
+{
+	const char	*s;
+	char		*end, q[CONFIG_QUOTE];
+	double		 v;
+
+	if ((s = cfgval_scalar(ctx, k, at)) == NULL)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || isspace((unsigned char)*s) ||
+	    errno != 0 || !(v >= -1.0 && v <= 1.0)) {
+		config_kerr(ctx, at, "'%s' is not a score from -1 to 1",
+		    config_quote(s, q, sizeof q));
+		return -1;
+	}
+	*(double *)(void *)((char *)base + k->off) = v;
+	return 0;
+}
+
 /* true/false, yes/no, on/off, in any case. */
 static int
 cfgval_set_bool(struct config_ctx *ctx, const struct config_key *k,
@@ -841,6 +864,8 @@ static const struct cfgval_type cfgval_types[CT_NTYPES] = {
 	    cfgval_set_int },
 	[CT_BOOL] = { "bool", "true or false", sizeof(bool),
 	    cfgval_set_bool },
+	[CT_SCORE] = { "score -1..1", "a number from -1 to 1",
+	    sizeof(double), cfgval_set_score },
 	[CT_ENDPOINT] = { "endpoint", "an endpoint (tcp://HOST:PORT or "
 	    "ipc://PATH)", 0, cfgval_set_endpoint },
 	[CT_LISTEN] = { "host:port", "HOST:PORT, or \"\" for off", 0,
@@ -895,8 +920,8 @@ cfgval_label(const struct config_key *k, char *buf, size_t size)
 		    lo, sizeof lo), cfgval_fmt_dur(k->max, hi, sizeof hi),
 		    (k->flags & CK_ZERO_OK) ? " or 0" : "");
 	else if (k->type == CT_INT)
-		snprintf(buf, size, "integer %lld..%lld", (long long)k->min,
-		    (long long)k->max);
+		snprintf(buf, size, "integer %lld..%lld%s", (long long)k->min,
+		    (long long)k->max, (k->flags & CK_ZERO_OK) ? " or 0" : "");
 	else
 		snprintf(buf, size, "%s", cfgval_types[k->type].label);
 	return buf;

@@ -297,6 +297,10 @@ static const struct config_key config_daemon_keys[] = {
 	  .min = 1, .max = 100000000, .def = "2000000",
 	  .help = "most live calls tracked; events starting more are "
 	  "rejected (about 300 bytes each)" },
+	{ .name = "max_callers", .type = CT_INT, .off = CFG(max_callers),
+	  .min = 1, .max = 100000000, .def = "1000000",
+	  .help = "most callers remembered for repeat_caller (48-96 bytes "
+	  "each); past it new callers are not remembered" },
 	{ .name = "log_level", .type = CT_ENUM, .off = CFG(log_level),
 	  .names = config_levels, .parse = log_parse_level, .def = "info",
 	  .help = "least important log lines written" },
@@ -392,6 +396,19 @@ static const struct config_key config_qconf_keys[] = {
 	  .bit = QC_WRAPUP, .def = "true",
 	  .help = "handle time runs to wrapup_end (true) or to hangup "
 	  "(false)" },
+	{ .name = "sentiment_min", .type = CT_SCORE, .off = QC(sentiment_min),
+	  .bit = QC_SENTIMENT_MIN, .def = "-0.5",
+	  .help = "a sentiment score below this raises `sentiment` "
+	  "(warning); -1 = off" },
+	{ .name = "max_holds", .type = CT_INT, .off = QC(max_holds),
+	  .min = 1, .max = 100, .flags = CK_ZERO_OK, .bit = QC_MAX_HOLDS,
+	  .def = "3", .help = "the hold that raises `many_holds` (warning); "
+	  "0 = off" },
+	{ .name = "wrapup_max", .type = CT_DURATION, .off = QC(wrapup_max),
+	  .min = CW_SEC, .max = CW_DAY, .flags = CK_ZERO_OK,
+	  .bit = QC_WRAPUP_MAX, .def = "2m",
+	  .help = "a wrap-up longer than this raises `long_wrapup` (info); "
+	  "0 = off" },
 };
 
 static const struct config_table config_qconf_table = {
@@ -510,6 +527,20 @@ config_free(struct config *cfg)
 		free(cfg->queues[i].name);
 	free(cfg->queues);
 	free(cfg);
+}
+
+/* The longest repeat_window of any queue: how long callers are kept. */
+cw_time
+config_repeat_window(const struct config *cfg)
+{
+	cw_time	 w = cfg->defaults.repeat_window;
+	size_t	 i;
+
+	for (i = 0; i < cfg->nqueues; i++)
+		if ((cfg->queues[i].set & QC_REPEAT_WINDOW) &&
+		    cfg->queues[i].repeat_window > w)
+			w = cfg->queues[i].repeat_window;
+	return w;
 }
 
 /* The defaults, overridden by the keys q sets (table-driven). */

@@ -15,6 +15,8 @@
 
 /* Requests handled per wake-up before yielding to the loop. */
 #define CONTROL_BATCH	64
+/* Longest note or comment kept, in bytes. */
+#define CONTROL_MAX_TEXT	1024
 /* Envelope frames (routing ids, delimiter) we keep for the reply. */
 #define CONTROL_FRAMES	16
 
@@ -31,6 +33,9 @@ struct control_cmd {
 	const char	*name;
 	void		(*fn)(struct daemon *, const cJSON *, struct buf *);
 };
+
+static void	control_silences(struct daemon *, struct buf *);
+static int	control_cut(const char *, size_t);
 
 /* Write {"ok":false,"error":msg}. */
 static void
@@ -80,6 +85,10 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 		for (a = c->alerts; a != NULL; a = a->next) {
 			control_comma(b, &first);
 			o = alert_json(d, c, a);	/* seq: its last change */
+			cJSON_AddBoolToObject(o, "silenced",
+			    silences_match(&d->silences, c, a->rule, now));
+			cJSON_AddBoolToObject(o, "inhibited",
+			    alert_inhibited(c, a));
 			buf_add_json(b, o);
 			cJSON_Delete(o);
 		}
@@ -121,7 +130,220 @@ control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
 		buf_add_json(b, o);
 		cJSON_Delete(o);
 	}
-	buf_adds(b, "]}");
+	buf_adds(b, "],\"silences\":");
+	control_silences(d, b);
+	buf_adds(b, "}");
+}
+
+/* Append the silences in force, soonest to end first. */
+static void
+control_silences(struct daemon *d, struct buf *b)
+{
+	const struct silence *s;
+	bool		 first = true;
+	cJSON		*o;
+
+	buf_addc(b, '[');
+	for (s = d->silences.head; s != NULL; s = s->next) {
+		control_comma(b, &first);
+		o = silence_json(s);
+		buf_add_json(b, o);
+		cJSON_Delete(o);
+	}
+	buf_addc(b, ']');
+}
+
+/*
+ * A string field of a request: NULL (and *err set) when it is missing and
+ * required, not a string, empty or not fit for a one-line label.
+ */
+static const char *
+control_str(const cJSON *req, const char *name, bool required,
+    size_t max, const char **err)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(req, name);
+	static char	 msg[96];
+
+	*err = NULL;
+	if (j == NULL || cJSON_IsNull(j)) {
+		if (required) {
+			snprintf(msg, sizeof msg, "missing \"%s\"", name);
+			*err = msg;
+		}
+		return NULL;
+	}
+	if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
+	    strlen(j->valuestring) > max) {
+		snprintf(msg, sizeof msg, "\"%s\" must be a string of 1 to "
+		    "%zu bytes", name, max);
+		*err = msg;
+		return NULL;
+	}
+	return j->valuestring;
+}
+
+/* The reply to ack: the alert object, state "acked". */
+static void
+control_ack(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	const char	*id, *by, *note, *err;
+	struct alert	*a;
+	struct call	*c = NULL;
+	char		 msg[CW_MAX_CALL_ID + 96];
+	cJSON		*o;
+
+	if ((id = control_str(req, "id", true, CW_MAX_CALL_ID + 32,
+	    &err)) == NULL || (by = control_str(req, "by", true,
+	    CW_MAX_NAME, &err)) == NULL) {
+		control_error(b, err);
+		return;
+	}
+	note = control_str(req, "note", false, CONTROL_MAX_TEXT, &err);
+	if (err != NULL) {
+		control_error(b, err);
+		return;
+	}
+	daemon_clock(d);
+	if ((a = alert_by_id(d, id, &c)) == NULL) {
+		snprintf(msg, sizeof msg, "no open alert \"%.*s\"",
+		    control_cut(id, CW_MAX_CALL_ID + 32), id);
+		control_error(b, msg);
+		return;
+	}
+	alert_ack(d, c, a, by, note);
+	log_info("alert acked id=%s by=%s", id, by);
+	o = alert_json(d, c, a);
+	cJSON_AddTrueToObject(o, "ok");
+	buf_add_json(b, o);
+	cJSON_Delete(o);
+}
+
+/* The "for" of a silence: a duration string or seconds; -1 if bad. */
+static cw_time
+control_for(const cJSON *req, const char **err)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(req, "for");
+	const char	*why;
+	cw_time		 v;
+
+	*err = "\"for\" must be a duration from 1s to 30d (like 30m, or "
+	    "seconds)";
+	if (j == NULL) {
+		*err = "missing \"for\"";
+		return -1;
+	}
+	if (cJSON_IsNumber(j)) {
+		if (!(j->valuedouble >= 1 && j->valuedouble <= 30 * 86400))
+			return -1;
+		v = (cw_time)(j->valuedouble * (double)CW_SEC);
+	} else if (!cJSON_IsString(j) ||
+	    dur_parse(j->valuestring, &v, &why) == -1)
+		return -1;
+	if (v < CW_SEC || v > 30 * CW_DAY)
+		return -1;
+	*err = NULL;
+	return v;
+}
+
+/* Fill a silence's matchers from "match"; an error message or NULL. */
+static const char *
+control_match(const cJSON *req, struct silence *s)
+{
+	const cJSON	*m = cJSON_GetObjectItemCaseSensitive(req, "match");
+	const char	*q, *ag, *ru, *err;
+
+	if (!cJSON_IsObject(m))
+		return "\"match\" must be an object with queue, agent or rule";
+	if ((q = control_str(m, "queue", false, CW_MAX_NAME, &err)) == NULL &&
+	    err != NULL)
+		return err;
+	if (q != NULL && !name_valid(q, strlen(q)))
+		return "\"queue\" is not a valid queue name";
+	if ((ag = control_str(m, "agent", false, CW_MAX_NAME, &err)) ==
+	    NULL && err != NULL)
+		return err;
+	if (ag != NULL && !label_valid(ag, strlen(ag)))
+		return "\"agent\" is not a valid agent name";
+	if ((ru = control_str(m, "rule", false, 32, &err)) == NULL &&
+	    err != NULL)
+		return err;
+	if (ru != NULL && rule_parse(ru) < 0)
+		return "unknown \"rule\" (long_call, long_wait, transfers, "
+		    "long_hold, escalation, repeat_caller, sentiment, "
+		    "many_holds, long_wrapup)";
+	if (q == NULL && ag == NULL && ru == NULL)
+		return "\"match\" needs at least one of queue, agent, rule";
+	s->queue = q != NULL ? xstrdup(q) : NULL;
+	s->agent = ag != NULL ? xstrdup(ag) : NULL;
+	s->rule = ru != NULL ? rule_parse(ru) : -1;
+	return NULL;
+}
+
+/* silence: match, for, by, comment; the reply names its silence_id. */
+static void
+control_silence(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	struct silence	*s;
+	const char	*by, *comment, *err;
+	cw_time		 dur;
+	cJSON		*o;
+
+	if ((dur = control_for(req, &err)) == -1 ||
+	    (by = control_str(req, "by", true, CW_MAX_NAME, &err)) == NULL) {
+		control_error(b, err);
+		return;
+	}
+	comment = control_str(req, "comment", false, CONTROL_MAX_TEXT, &err);
+	if (err != NULL) {
+		control_error(b, err);
+		return;
+	}
+	if (d->silences.count >= CW_MAX_SILENCES) {
+		control_error(b, "too many silences (1000); lift some first");
+		return;
+	}
+	s = xcalloc(1, sizeof *s);
+	if ((err = control_match(req, s)) != NULL) {
+		free(s);
+		control_error(b, err);
+		return;
+	}
+	s->by = xstrdup(by);
+	s->comment = xstrdup(comment != NULL ? comment : "");
+	s->starts = daemon_clock(d);
+	s->until = s->starts + dur;
+	silences_add(&d->silences, s);
+	daemon_silences_changed(d);
+	o = silence_json(s);
+	log_info("silence added silence_id=%s by=%s",
+	    cJSON_GetObjectItem(o, "silence_id")->valuestring, by);
+	cJSON_AddTrueToObject(o, "ok");
+	buf_add_json(b, o);
+	cJSON_Delete(o);
+}
+
+/* unsilence: silence_id; its alerts still open are published. */
+static void
+control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	const char	*id, *err;
+	struct silence	*s;
+	char		 msg[96];
+
+	if ((id = control_str(req, "silence_id", true, 32, &err)) == NULL) {
+		control_error(b, err);
+		return;
+	}
+	if ((s = silences_find(&d->silences, id)) == NULL) {
+		snprintf(msg, sizeof msg, "no silence \"%s\"", id);
+		control_error(b, msg);
+		return;
+	}
+	daemon_clock(d);
+	silences_del(&d->silences, s);
+	log_info("silence lifted silence_id=%s", id);
+	daemon_silences_changed(d);
+	buf_adds(b, "{\"ok\":true}");
 }
 
 /* stats: the daemon's counters. */
@@ -154,6 +376,9 @@ control_reload(struct daemon *d, const cJSON *req, struct buf *b)
 
 static const struct control_cmd control_cmds[] = {
 	{ "snapshot", control_snapshot },
+	{ "ack", control_ack },
+	{ "silence", control_silence },
+	{ "unsilence", control_unsilence },
 	{ "stats", control_stats },
 	{ "reload", control_reload },
 };
@@ -208,7 +433,8 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 			control_cmds[i].fn(d, j, b);
 		else {
 			snprintf(msg, sizeof msg, "unknown command \"%.*s\" "
-			    "(snapshot, stats, reload)",
+			    "(snapshot, ack, silence, unsilence, stats, "
+			    "reload)",
 			    control_cut(cmd->valuestring, 64),
 			    cmd->valuestring);
 			control_error(b, msg);

@@ -47,6 +47,13 @@ enum sev {
 enum rule {
 	RULE_LONG_CALL = 0,
 	RULE_LONG_WAIT,
+	RULE_TRANSFERS,
+	RULE_LONG_HOLD,
+	RULE_ESCALATION,
+	RULE_REPEAT_CALLER,
+	RULE_SENTIMENT,
+	RULE_MANY_HOLDS,
+	RULE_LONG_WRAPUP,
 	RULE_COUNT
 };
 
@@ -156,6 +163,7 @@ double	 dur_seconds(cw_time);
 const char *sev_name(enum sev);
 int	 sev_parse(const char *);
 const char *rule_name(enum rule);
+int	 rule_parse(const char *);
 const char *call_state_name(enum call_state);
 const char *ev_type_name(enum ev_type);
 int	 ev_type_parse(const char *, size_t);
@@ -196,6 +204,9 @@ struct tier {
 #define QC_HOLD_MAX		0x10u
 #define QC_REPEAT_WINDOW	0x20u
 #define QC_WRAPUP		0x40u
+#define QC_SENTIMENT_MIN	0x80u
+#define QC_MAX_HOLDS		0x100u
+#define QC_WRAPUP_MAX		0x200u
 
 /* Thresholds of one queue, or the defaults every queue inherits. */
 struct qconf {
@@ -210,6 +221,9 @@ struct qconf {
 	cw_time		 hold_max;	/* longest acceptable hold segment */
 	cw_time		 repeat_window;	/* repeat-caller window */
 	bool		 wrapup;	/* handle time runs to wrapup_end */
+	double		 sentiment_min;	/* a score below raises `sentiment` */
+	int		 max_holds;	/* the hold that raises `many_holds` */
+	cw_time		 wrapup_max;	/* longest acceptable wrap-up */
 };
 
 /* One feed: a ZeroMQ socket we read call events from. */
@@ -231,6 +245,7 @@ struct config {
 	cw_time		 ended_linger;	/* ended call ids remembered this long */
 	int		 max_queues;	/* distinct queues the daemon tracks */
 	int		 max_calls;	/* live calls the daemon tracks */
+	int		 max_callers;	/* callers remembered for repeats */
 	int		 log_level;	/* LOG_LVL_* */
 	struct feedconf	*feeds;
 	size_t		 nfeeds;
@@ -416,6 +431,9 @@ struct qrules {
 	cw_time		 hold_max;
 	cw_time		 repeat_window;
 	bool		 wrapup;
+	double		 sentiment_min;
+	int		 max_holds;
+	cw_time		 wrapup_max;
 };
 /* A one-minute bucket of the rolling hour. */
 struct qbucket {
@@ -474,9 +492,16 @@ struct alert {
 	enum sev	 sev;
 	enum alert_state state;
 	cw_time		 ts;		/* last change */
-	cw_time		 value;		/* figure at the change, µs */
+	cw_time		 value;		/* figure at the change, µs (counts
+					   and scores times CW_SEC) */
 	cw_time		 threshold;	/* line crossed, µs */
 	uint64_t	 seq;		/* seq of its last published change */
+	char		*by;		/* acked: who, and their note */
+	char		*note;
+	char		*reason;	/* escalation: why */
+	bool		 out;		/* clients hold it open: its last
+					   published change was not a
+					   resolution */
 };
 struct daemon;
 const char *alert_state_name(enum alert_state);
@@ -488,6 +513,16 @@ void	 alert_resolve(struct daemon *, struct call *, enum rule, cw_time,
 	    cw_time);
 void	 alert_resolve_all(struct daemon *, struct call *, cw_time);
 void	 alert_moved(struct daemon *, struct call *, const struct queue *);
+bool	 alert_held(const struct daemon *, const struct call *,
+	    const struct alert *);
+void	 alert_release(struct daemon *, struct call *);
+bool	 alert_inhibited(const struct call *, const struct alert *);
+void	 alert_free(struct alert *);
+void	 alert_raise_why(struct daemon *, struct call *, enum rule, enum sev,
+	    cw_time, cw_time, cw_time, const char *);
+struct alert *alert_by_id(struct daemon *, const char *, struct call **);
+void	 alert_ack(struct daemon *, struct call *, struct alert *,
+	    const char *, const char *);
 struct cJSON *alert_json(const struct daemon *, const struct call *,
 		    const struct alert *);
 
@@ -549,6 +584,58 @@ struct tomb_ent {
 	uint64_t	 key;
 	cw_time		 expires;
 };
+/* Silences (silence.c). */
+#define CW_MAX_SILENCES	1000
+struct silence {
+	struct silence	*next;		/* the list, by expiry */
+	uint64_t	 id;		/* "s-<id>" */
+	char		*queue;		/* matchers; NULL = any */
+	char		*agent;
+	int		 rule;		/* enum rule, -1 = any */
+	cw_time		 starts;
+	cw_time		 until;		/* ends */
+	char		*by;
+	char		*comment;
+};
+struct silences {
+	struct silence	*head;
+	size_t		 count;
+	uint64_t	 last_id;
+};
+void	 silences_init(struct silences *);
+void	 silences_free(struct silences *);
+bool	 silences_match(const struct silences *, const struct call *,
+	    enum rule, cw_time);
+struct silence *silences_add(struct silences *, struct silence *);
+struct silence *silences_find(struct silences *, const char *);
+void	 silences_del(struct silences *, struct silence *);
+size_t	 silences_expire(struct silences *, cw_time);
+cw_time	 silences_next(const struct silences *);
+struct cJSON *silence_json(const struct silence *);
+
+/* Remembered callers, for repeat_caller (callers.c). */
+struct caller_slot {
+	uint64_t	 key;		/* keyed hash of the number; 0 = empty */
+	cw_time		 last;		/* latest call's start */
+	cw_time		 prev;		/* latest start before last, or NONE */
+};
+struct callers {
+	struct caller_slot *slots;
+	size_t		 mask;
+	size_t		 count;
+	size_t		 max;		/* most callers kept */
+	size_t		 cursor;	/* expiry sweep */
+	cw_time		 window;	/* kept this long after a call starts */
+	uint64_t	 seed;
+	uint64_t	 dropped;	/* not kept: the table was full */
+	uint64_t	 expired;
+};
+void	 callers_init(struct callers *, uint64_t, size_t, cw_time);
+void	 callers_free(struct callers *);
+void	 callers_configure(struct callers *, size_t, cw_time);
+cw_time	 config_repeat_window(const struct config *);
+cw_time	 callers_seen(struct callers *, const char *, cw_time, cw_time);
+
 struct tombs {
 	uint64_t	*set;		/* open addressing, 0 = empty */
 	size_t		 mask;
@@ -609,11 +696,14 @@ struct daemon {
 	struct queues	 queues;
 	struct intern	 agents;
 	struct tombs	 tombs;
+	struct callers	 callers;
+	struct silences	 silences;
+	struct wheel_node silence_tn;	/* the next silence to end */
+	struct wheel_node stats_tn;	/* the next stats/<queue> round */
 	struct feed	**feeds;
 	size_t		 nfeeds;
 	struct control	*control;
 	struct event	*sigev[4];
-	struct event	*stats_ev;
 	cw_time		 now;		/* the clock, µs */
 	cw_time		 started;	/* for uptime */
 	uint64_t	 seed;
@@ -631,6 +721,8 @@ void		 daemon_message(struct daemon *, const char *, size_t,
 void		 daemon_event(struct daemon *, const struct callev *);
 void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
+void		 daemon_stats_round(struct daemon *, cw_time);
+void		 daemon_silences_changed(struct daemon *);
 int		 daemon_reload(struct daemon *, char **);
 cw_time		 daemon_clock(struct daemon *);
 struct cJSON	*daemon_stats_json(struct daemon *);

@@ -25,7 +25,78 @@ daemon_fire(void *arg, struct wheel_node *n, cw_time t)
 {
 	struct daemon	*d = arg;
 
-	call_timer(d, container_of(n, struct call, tn), t);
+	if (n == &d->stats_tn)
+		daemon_stats_round(d, t);
+	else if (n == &d->silence_tn) {
+		silences_expire(&d->silences, t);
+		daemon_silences_changed(d);
+	} else
+		call_timer(d, container_of(n, struct call, tn), t);
+}
+
+/*
+ * Arm the stats round for the next multiple of stats_interval after the
+ * clock (once the event clock has a time), or disarm it when off.
+ */
+static void
+daemon_stats_arm(struct daemon *d)
+{
+	cw_time	 iv = d->cfg->stats_interval, now = daemon_clock(d);
+
+	if (iv <= 0 || now <= 0) {
+		timers_disarm(d->timers, &d->stats_tn);
+		return;
+	}
+	timers_arm(d->timers, &d->stats_tn, (now / iv + 1) * iv);
+}
+
+/*
+ * Publish every queue's figures on stats/<queue>, stamped t (SPEC 5).
+ * After a gap (the event clock jumped) the next round is the next one
+ * after now, not every round missed.
+ */
+void
+daemon_stats_round(struct daemon *d, cw_time t)
+{
+	char		 topic[CW_MAX_NAME + 16];
+	struct queue	*q;
+	size_t		 pos = 0;
+	cw_time		 iv = d->cfg->stats_interval;
+
+	while ((q = queues_next(&d->queues, &pos)) != NULL) {
+		cJSON	*o = queue_stats_json(q, t);
+
+		snprintf(topic, sizeof topic, "%s%s", CW_TOPIC_STATS,
+		    q->name);
+		pub_send(d->pub, topic, o);
+		cJSON_Delete(o);
+	}
+	if (iv > 0 && t + iv >= daemon_clock(d))
+		timers_arm(d->timers, &d->stats_tn, t + iv);
+	else
+		daemon_stats_arm(d);
+}
+
+/*
+ * The silences changed (one ended, was added or lifted): arm the timer
+ * for the next to end, and publish the open alerts no longer held back.
+ * That walks every live call, which a silence ending or being lifted
+ * may afford; adding one publishes nothing.
+ */
+void
+daemon_silences_changed(struct daemon *d)
+{
+	struct call	*c;
+	size_t		 pos = 0;
+	cw_time		 next = silences_next(&d->silences);
+
+	if (next == CW_TIME_NONE)
+		timers_disarm(d->timers, &d->silence_tn);
+	else
+		timers_arm(d->timers, &d->silence_tn, next);
+	while ((c = calls_next(&d->calls, &pos)) != NULL)
+		if (c->alerts != NULL)
+			alert_release(d, c);
 }
 
 /* A seed for the hash tables: random, or fixed for a replay. */
@@ -64,6 +135,12 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	queues_init(&d->queues, d->seed ^ 1);
 	intern_init(&d->agents, d->seed ^ 2);
 	tombs_init(&d->tombs);
+	callers_init(&d->callers, d->seed ^ 3, (size_t)cfg->max_callers,
+	    config_repeat_window(cfg));
+	silences_init(&d->silences);
+	wheel_node_init(&d->stats_tn);
+	wheel_node_init(&d->silence_tn);
+	daemon_stats_arm(d);
 	d->qdefault = queues_get(&d->queues, cfg, CW_QUEUE_DEFAULT, true);
 	queues_reconfigure(&d->queues, cfg);
 	return d;
@@ -182,6 +259,8 @@ daemon_free(struct daemon *d)
 	queues_free(&d->queues);
 	intern_free(&d->agents);
 	tombs_free(&d->tombs);
+	callers_free(&d->callers);
+	silences_free(&d->silences);
 	timers_free(d->timers);
 	decode_free(d->dec);
 	pub_free(d->pub);
@@ -277,8 +356,11 @@ daemon_event(struct daemon *d, const struct callev *ev)
 				e.answered_at += shift;
 			d->n.skewed++;
 		}
-	} else if (e.ts > d->now)
+	} else if (e.ts > d->now) {
 		d->now = e.ts;
+		if (d->stats_tn.where == -1 && d->cfg->stats_interval > 0)
+			daemon_stats_arm(d);
+	}
 	timers_advance(d->timers, d->now);
 	tombs_expire(&d->tombs, d->now);
 	if (e.type == EV_HEARTBEAT) {
@@ -350,6 +432,9 @@ daemon_reload(struct daemon *d, char **cause)
 	d->cfg = nc;
 	log_setlevel(d->verbose ? LOG_LVL_DEBUG : nc->log_level);
 	queues_reconfigure(&d->queues, nc);
+	callers_configure(&d->callers, (size_t)nc->max_callers,
+	    config_repeat_window(nc));
+	daemon_stats_arm(d);
 	log_info("configuration reloaded queues=%zu calls=%zu",
 	    d->queues.count, calls_count(&d->calls));
 	daemon_clock(d);
@@ -399,6 +484,10 @@ daemon_stats_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "stale", (double)d->n.stale);
 	cJSON_AddNumberToObject(o, "ended", (double)d->n.ended);
 	cJSON_AddNumberToObject(o, "queues", (double)d->queues.count);
+	cJSON_AddNumberToObject(o, "callers", (double)d->callers.count);
+	cJSON_AddNumberToObject(o, "callers_dropped",
+	    (double)d->callers.dropped);
+	cJSON_AddNumberToObject(o, "silences", (double)d->silences.count);
 	cJSON_AddNumberToObject(o, "seq",
 	    d->pub != NULL ? (double)pub_seq(d->pub) : 0);
 	feeds = cJSON_AddArrayToObject(o, "feeds");

@@ -15,6 +15,13 @@ static const char *const sev_names[] = {
 static const char *const rule_names[] = {
 	[RULE_LONG_CALL] = "long_call",
 	[RULE_LONG_WAIT] = "long_wait",
+	[RULE_TRANSFERS] = "transfers",
+	[RULE_LONG_HOLD] = "long_hold",
+	[RULE_ESCALATION] = "escalation",
+	[RULE_REPEAT_CALLER] = "repeat_caller",
+	[RULE_SENTIMENT] = "sentiment",
+	[RULE_MANY_HOLDS] = "many_holds",
+	[RULE_LONG_WRAPUP] = "long_wrapup",
 };
 
 static const char *const call_state_names[] = {
@@ -77,6 +84,18 @@ const char *
 rule_name(enum rule r)
 {
 	return (unsigned)r < nitems(rule_names) ? rule_names[r] : "?";
+}
+
+/* A rule by name; -1 if none. */
+int
+rule_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < RULE_COUNT; i++)
+		if (strcmp(s, rule_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 /* "queued", "talking", "on_hold", "wrapup", "ended". */

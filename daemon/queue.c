@@ -72,6 +72,9 @@ queue_rules(struct qrules *r, const struct qconf *qc)
 	r->hold_max = qc->hold_max;
 	r->repeat_window = qc->repeat_window;
 	r->wrapup = qc->wrapup;
+	r->sentiment_min = qc->sentiment_min;
+	r->max_holds = qc->max_holds;
+	r->wrapup_max = qc->wrapup_max;
 }
 
 /* Make a queue named name with cfg's thresholds for it. */

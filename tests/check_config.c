@@ -157,6 +157,9 @@ qconf_eq(const struct qconf *a, const struct qconf *b)
 	ck_assert_int_eq(a->hold_max, b->hold_max);
 	ck_assert_int_eq(a->repeat_window, b->repeat_window);
 	ck_assert(a->wrapup == b->wrapup);
+	ck_assert(a->sentiment_min == b->sentiment_min);
+	ck_assert_int_eq(a->max_holds, b->max_holds);
+	ck_assert_int_eq(a->wrapup_max, b->wrapup_max);
 }
 
 /* Assert two configs are equal but for path, feeds, queues, state_file. */
@@ -350,6 +353,44 @@ START_TEST(values_out_of_bounds_name_the_bound)
 	has_err(11, 18, "defaults.max_transfers: 101 is above the maximum "
 	    "100");
 	has_err(12, 13, "defaults.hold_max: 500ms is below the minimum 1s");
+}
+END_TEST
+
+START_TEST(escalation_keys_are_checked)
+{
+	load_ok(FEED
+	    "daemon: {max_callers: 5000}\n"
+	    "defaults:\n"
+	    "  sentiment_min: -0.25\n"
+	    "  max_holds: 0\n"
+	    "  wrapup_max: 0\n"
+	    "queues:\n"
+	    "  q: {sentiment_min: -1, max_holds: 5, wrapup_max: 45s}\n");
+	ck_assert_int_eq(cfg->max_callers, 5000);
+	ck_assert(cfg->defaults.sentiment_min == -0.25);
+	ck_assert_int_eq(cfg->defaults.max_holds, 0);
+	ck_assert_int_eq(cfg->defaults.wrapup_max, 0);
+	ck_assert(cfg->queues[0].sentiment_min == -1.0);
+	ck_assert_int_eq(cfg->queues[0].max_holds, 5);
+	ck_assert_int_eq(cfg->queues[0].wrapup_max, 45 * CW_SEC);
+	load(FEED
+	    "daemon: {max_callers: 0}\n"
+	    "defaults:\n"
+	    "  sentiment_min: -1.5\n"
+	    "  max_holds: 101\n"
+	    "  wrapup_max: 500ms\n"
+	    "queues:\n"
+	    "  q: {sentiment_min: low}\n");
+	nerrs(5);
+	has_err(3, 23, "daemon.max_callers: 0 is below the minimum 1");
+	has_err(5, 18, "defaults.sentiment_min: '-1.5' is not a score from "
+	    "-1 to 1");
+	has_err(6, 14, "defaults.max_holds: 101 is above the maximum 100 "
+	    "(or 0 for off)");
+	has_err(7, 15, "defaults.wrapup_max: 500ms is below the minimum 1s "
+	    "(or 0 for off)");
+	has_err(9, 22, "queues.q.sentiment_min: 'low' is not a score from "
+	    "-1 to 1");
 }
 END_TEST
 
@@ -859,6 +900,9 @@ START_TEST(every_queue_key_sets_its_bit)
 		{ "hold_max: 1m", QC_HOLD_MAX },
 		{ "repeat_window: 0", QC_REPEAT_WINDOW },
 		{ "wrapup: off", QC_WRAPUP },
+		{ "sentiment_min: -0.8", QC_SENTIMENT_MIN },
+		{ "max_holds: 0", QC_MAX_HOLDS },
+		{ "wrapup_max: 90s", QC_WRAPUP_MAX },
 	};
 	char	 yaml[512];
 	size_t	 i;
@@ -1178,8 +1222,9 @@ START_TEST(help_lists_every_key_once)
 	ck_assert_int_eq(fclose(fp), 0);
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
-	/* 9 daemon, 4 feed, 3 publish, 1 control, 1 http, 7 defaults, 1. */
-	ck_assert_uint_eq(lines, 26);
+	/* 10 daemon, 4 feed, 3 publish, 1 control, 1 http, 10 defaults,
+	 * 1 queues. */
+	ck_assert_uint_eq(lines, 30);
 	/* The first line is a key too. */
 	ck_assert_int_eq(strncmp(out, "daemon.clock ", 13), 0);
 	help_has(out, "daemon.checkpoint_interval", " duration 100ms..1h ");
@@ -1229,6 +1274,7 @@ config_suite(void)
 	tcase_add_test(tc, durations_take_every_unit);
 	tcase_add_test(tc, bad_durations_say_why);
 	tcase_add_test(tc, values_out_of_bounds_name_the_bound);
+	tcase_add_test(tc, escalation_keys_are_checked);
 	tcase_add_test(tc, stats_interval_zero_is_off_but_50ms_is_too_short);
 	tcase_add_test(tc, bools_accept_every_spelling);
 	tcase_add_test(tc, enums_and_log_levels);

@@ -518,11 +518,11 @@ START_TEST(bankcheck_can_fail)
 	    "seq_errors=0 ts_back=1", "two changes out of ts order");
 	bank_unload(&l);
 
-	/* Other kinds and rules are ignored: a call line, a repeat_caller. */
+	/* Other kinds and rules are ignored: a call line, a transfers alert. */
 	bank_load(good, &l);
 	keep = cJSON_Duplicate(l.v[mid], 1);
 	cJSON_ReplaceItemInObject(keep, "rule",
-	    cJSON_CreateString("repeat_caller"));
+	    cJSON_CreateString("transfers"));
 	cJSON_ReplaceItemInObject(keep, "id", cJSON_CreateString("x/y"));
 	bank_insert(&l, mid, keep);
 	bank_insert(&l, mid, cJSON_Parse("{\"seq\":0,\"kind\":\"call\"}"));
@@ -784,6 +784,66 @@ START_TEST(bankcheck_expects_what_spec_says)
 }
 END_TEST
 
+/* How many changes of l have this rule and state. */
+static size_t
+bank_rule_changes(const struct bank_lines *l, const char *rule,
+    const char *state)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += strcmp(bank_str(l->v[i], "rule"), rule) == 0 &&
+		    strcmp(bank_str(l->v[i], "state"), state) == 0;
+	return n;
+}
+
+START_TEST(bankcheck_expects_repeat_callers)
+{
+	char		*tsv = bank_data(), *exp = bank_tmp("e.jsonl");
+	struct bank_lines l;
+
+	/* Figures checked by hand against the month's rows for each caller. */
+	ck_assert_int_eq(bank_check(tsv, NULL, exp), 0);
+	bank_load(exp, &l);
+	/*
+	 * Caller 55664254: AA0209-32389 queued 02-01 9:10:46 (the caller's
+	 * first call), then AA0107-2284, never queued, answered at 9:14:23
+	 * (the caller rides on answered): 217 s later; hangup 5 s after.
+	 */
+	bank_change(&l, "AA0107-2284/repeat_caller", "firing", "info",
+	    917860463, 217, 604800);
+	bank_change(&l, "AA0107-2284/repeat_caller", "resolved", "info",
+	    917860468, 217, 604800);
+	ck_assert_uint_eq(bank_changes(&l, "AA0107-2284/repeat_caller"), 2);
+	ck_assert_uint_eq(bank_changes(&l, "AA0209-32389/repeat_caller"), 0);
+	/*
+	 * Caller 28517043 queued 02-23 15:28:31 (AA0109-30928): the latest
+	 * earlier start, AA0203-35635 queued 02-16 15:28:40, is 604791 s
+	 * back, 9 s inside 7 days (AA0105-35947 at 15:26:22 would be
+	 * outside); abandoned after 45 s.
+	 */
+	bank_change(&l, "AA0109-30928/repeat_caller", "firing", "info",
+	    919783711, 604791, 604800);
+	bank_change(&l, "AA0109-30928/repeat_caller", "resolved", "info",
+	    919783756, 604791, 604800);
+	ck_assert_uint_eq(bank_changes(&l, "AA0109-30928/repeat_caller"), 2);
+	/*
+	 * Caller 45447547 queued 02-10 9:37:58 (AA0215-13696): the latest
+	 * earlier start, AA0115-13871 queued 02-03 9:37:13, is 604845 s
+	 * back, past 7 days: no repeat.
+	 */
+	ck_assert_uint_eq(bank_changes(&l, "AA0215-13696/repeat_caller"), 0);
+	/* The month's totals (one resolution per firing, every call ends). */
+	ck_assert_uint_eq(bank_rule_changes(&l, "repeat_caller", "firing"),
+	    8473);
+	ck_assert_uint_eq(bank_rule_changes(&l, "repeat_caller", "resolved"),
+	    8473);
+	bank_unload(&l);
+	free(tsv);
+	free(exp);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 replay_bank_suite(void)
@@ -797,6 +857,7 @@ replay_bank_suite(void)
 	tcase_add_test(tools, bank2jsonl_maps_the_excerpt);
 	tcase_add_test(tools, bank2jsonl_and_bankcheck_skip_the_same_bad_rows);
 	tcase_add_test(tools, bankcheck_expects_what_spec_says);
+	tcase_add_test(tools, bankcheck_expects_repeat_callers);
 	tcase_add_test(tools, bankcheck_can_fail);
 	suite_add_tcase(s, tools);
 	tcase_add_checked_fixture(replay, setup, teardown);

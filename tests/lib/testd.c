@@ -31,6 +31,14 @@ testd_sink(void *arg, const char *topic, const char *json, size_t len)
 	cJSON		*o = cJSON_ParseWithLength(json, len);
 
 	ck_assert_ptr_nonnull(o);
+	ck_assert_double_eq(testd_num(o, "seq"), td->seq + 1);
+	td->seq++;
+	if (strncmp(topic, CW_TOPIC_ALERT, strlen(CW_TOPIC_ALERT)) != 0) {
+		ck_assert_uint_lt(td->nothers, TESTD_MAX_MSGS);
+		td->otopics[td->nothers] = xstrdup(topic);
+		td->others[td->nothers++] = o;
+		return;
+	}
 	ck_assert_uint_lt(td->nmsgs, TESTD_MAX_MSGS);
 	td->topics[td->nmsgs] = xstrdup(topic);
 	td->msgs[td->nmsgs++] = o;
@@ -57,6 +65,10 @@ testd_free(struct testd *td)
 	for (i = 0; i < td->nmsgs; i++) {
 		cJSON_Delete(td->msgs[i]);
 		free(td->topics[i]);
+	}
+	for (i = 0; i < td->nothers; i++) {
+		cJSON_Delete(td->others[i]);
+		free(td->otopics[i]);
 	}
 	free(td);
 }
@@ -120,6 +132,29 @@ testd_last(struct testd *td)
 {
 	ck_assert_uint_gt(td->nmsgs, 0);
 	return td->msgs[td->nmsgs - 1];
+}
+
+/*
+ * The nth (0-based) call/ or stats/ message whose topic starts with
+ * prefix and, if field is not NULL, whose "event" is it; NULL if none.
+ */
+cJSON *
+testd_other(struct testd *td, const char *prefix, const char *event,
+    size_t nth)
+{
+	size_t	 i;
+
+	for (i = 0; i < td->nothers; i++) {
+		const char *e = testd_str(td->others[i], "event");
+
+		if (strncmp(td->otopics[i], prefix, strlen(prefix)) != 0)
+			continue;
+		if (event != NULL && (e == NULL || strcmp(e, event) != 0))
+			continue;
+		if (nth-- == 0)
+			return td->others[i];
+	}
+	return NULL;
 }
 
 /* A number member (fails the test if absent). */

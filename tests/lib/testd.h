@@ -1,6 +1,7 @@
 /*
  * A daemon inside a test process: event clock, no sockets, every
- * published message captured and parsed.
+ * published message captured and parsed: alert changes in msgs, call/
+ * and stats/ messages in others; seq is checked to grow by one.
  */
 #ifndef TESTD_H
 #define TESTD_H
@@ -13,9 +14,13 @@
 
 struct testd {
 	struct daemon	*d;
-	cJSON		*msgs[TESTD_MAX_MSGS];	/* published, in order */
+	cJSON		*msgs[TESTD_MAX_MSGS];	/* alert changes, in order */
 	char		*topics[TESTD_MAX_MSGS];
 	size_t		 nmsgs;
+	cJSON		*others[TESTD_MAX_MSGS];	/* call/, stats/ */
+	char		*otopics[TESTD_MAX_MSGS];
+	size_t		 nothers;
+	double		 seq;		/* of the last message */
 };
 
 struct config	*testd_config(void);
@@ -26,6 +31,8 @@ void		 testd_send(struct testd *, const char *, ...)
 size_t		 testd_count(struct testd *, const char *, const char *);
 cJSON		*testd_find(struct testd *, const char *, const char *, size_t);
 cJSON		*testd_last(struct testd *);
+cJSON		*testd_other(struct testd *, const char *, const char *,
+		    size_t);
 double		 testd_num(const cJSON *, const char *);
 const char	*testd_str(const cJSON *, const char *);
 cJSON		*testd_control(struct testd *, const char *);

@@ -1,9 +1,10 @@
 /*
  * bankcheck: the oracle for replaying the "Anonymous Bank" month.  It
- * computes, from the TSV alone, every long_call and long_wait alert change
- * that `callwatchd --replay` must print for the events bank2jsonl makes of
- * that file (config tests/conf/replay-bank.yaml: clock event, wrapup
- * false, default tiers), and compares them with what the daemon printed.
+ * computes, from the TSV alone, every long_call, long_wait and
+ * repeat_caller alert change that `callwatchd --replay` must print for the
+ * events bank2jsonl makes of that file (config tests/conf/replay-bank.yaml:
+ * clock event, wrapup false, default tiers, default repeat_window 7d), and
+ * compares them with what the daemon printed.
  *
  *	bankcheck FILE.tsv REPLAY_OUTPUT.jsonl	compare; exit 0 on a match
  *	bankcheck -e FILE.tsv			print the expected changes as
@@ -16,13 +17,14 @@
  * found by header name, its own date arithmetic): the same mapping, two
  * implementations, so one bug cannot hide in both.  The mapping (see
  * bank2jsonl.c for the full text): call_id "<vru+line>-<call_id>", queue =
- * type, all times UTC on the row's date, 0:00:00 = did not happen.
- * Queued at Q = q_start.  AGENT: answered at A = ser_start (q_exit if
- * queued, else vru_exit, when ser_start is 0:00:00; Q if earlier than Q),
- * ends at H = A + ser_time.  HANG with a queue: abandoned at X = Q +
- * q_time.  HANG without a queue, PHANTOM: no call.  Rows are skipped by the
- * same rules as bank2jsonl's (field count, names, date, clocks, seconds,
- * outcome, a repeated call_id).
+ * type, caller = customer_id unless "0" (unknown), all times UTC on the
+ * row's date, 0:00:00 = did not happen.  Queued at Q = q_start.  AGENT:
+ * answered at A = ser_start (q_exit if queued, else vru_exit, when
+ * ser_start is 0:00:00; Q if earlier than Q), ends at H = A + ser_time.
+ * HANG with a queue: abandoned at X = Q + q_time.  HANG without a queue,
+ * PHANTOM: no call.  Rows are skipped by the same rules as bank2jsonl's
+ * (field count, names, date, clocks, seconds, outcome, a repeated
+ * call_id).
  *
  * Expected alert changes (SPEC 4.2, 5; lines crossed strictly):
  *  - long_call, handle h = H - A: for each line L of 240 info, 480
@@ -32,15 +34,24 @@
  *    severity.
  *  - long_wait, wait from Q to E = A or X: lines 60 warning, 180
  *    critical, the same way.
+ *  - repeat_caller: a call that has events and a caller starts at S = Q
+ *    if queued, else A (its first event, the one bank2jsonl puts the
+ *    caller on).  If another call of the same caller started at S' < S
+ *    (strictly) with S - S' <= 604800 (7 days), take the greatest such
+ *    S': "firing" info at S, value = S - S', threshold = 604800; then
+ *    "resolved" info at the call's end (H or X), the same value and
+ *    threshold.  Callers are compared as written (so the few a
+ *    spreadsheet turned into "6.02701E+11" are one caller).
  *  - A call with no end (none in this data) gets the changes at lines
- *    strictly before the last event of the file, and no resolution.
+ *    strictly before the last event of the file (repeat_caller: its
+ *    firing), and no resolution.
  *
  * Checks on the replay output: every line is a JSON object whose seq is
  * one more than the line before; alert lines never go back in ts; for
- * rules long_call and long_wait each change has id = "<call_id>/<rule>",
- * the changes of one id come in ts order, and the multiset of (id, state,
- * severity, ts, value, threshold) equals the expected one, numbers within
- * 1 ms.  Other kinds and rules are ignored.
+ * rules long_call, long_wait and repeat_caller each change has id =
+ * "<call_id>/<rule>", the changes of one id come in ts order, and the
+ * multiset of (id, state, severity, ts, value, threshold) equals the
+ * expected one, numbers within 1 ms.  Other kinds and rules are ignored.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -58,6 +69,7 @@
 #define BANKCHECK_SHOW		20	/* missing/unexpected listed */
 #define BANKCHECK_MAXFIELDS	64
 #define BANKCHECK_MAXNAME	128
+#define BANKCHECK_REPEAT	604800	/* repeat_window 7d, seconds */
 
 /* A line crossed by a figure, and the severity it brings. */
 struct bankcheck_line {
@@ -72,7 +84,9 @@ static const struct bankcheck_line bankcheck_wait_lines[] = {
 	{ 60, "warning" }, { 180, "critical" }
 };
 
-static const char *const bankcheck_rules[] = { "long_call", "long_wait" };
+static const char *const bankcheck_rules[] = {
+	"long_call", "long_wait", "repeat_caller"
+};
 static const char *const bankcheck_states[] = {
 	"firing", "escalated", "resolved"
 };
@@ -82,6 +96,7 @@ static const char *const bankcheck_sevs[] = { "info", "warning", "critical" };
 struct bankcheck_call {
 	char	*call_id;	/* "<vru+line>-<call_id>" */
 	char	*queue;		/* type column */
+	char	*caller;	/* customer_id; NULL for "0" (unknown) */
 	size_t	 line;		/* line in the TSV */
 	bool	 queued;	/* has Q */
 	bool	 answered;	/* has A */
@@ -120,6 +135,8 @@ struct bankcheck {
 	size_t			 skipped;	/* bad or repeated rows */
 	size_t			 nphantom;	/* PHANTOM rows */
 	size_t			 nhang_unq;	/* HANG rows with no queue */
+	size_t			 nknown;	/* calls with a caller */
+	size_t			 ncallers;	/* distinct callers of those */
 	int64_t			 last;		/* last event ts */
 	struct bankcheck_set	 want;		/* expected changes */
 	struct bankcheck_set	 got;		/* printed changes */
@@ -387,6 +404,8 @@ bankcheck_row(struct bankcheck *k, const struct bankcheck_cols *c,
 	if (asprintf(&call.call_id, "%s-%s", f[c->vru], f[c->id]) == -1)
 		exit(2);
 	call.queue = bankcheck_strdup(f[c->type]);
+	if (strcmp(f[c->cust], "0") != 0)
+		call.caller = bankcheck_strdup(f[c->cust]);
 	if (k->ncalls == k->capcalls) {
 		k->capcalls = k->capcalls ? k->capcalls * 2 : 4096;
 		k->calls = bankcheck_alloc(k->calls, k->capcalls,
@@ -534,6 +553,97 @@ bankcheck_expect(struct bankcheck *k, const struct bankcheck_call *call,
 	free(id);
 }
 
+/* True if a call has events: not repeated, PHANTOM or HANG unqueued. */
+static bool
+bankcheck_has_events(const struct bankcheck_call *c)
+{
+	return !c->dup && (c->queued || c->answered);
+}
+
+/* A call's start S: its first event, queued if it queued, else answered. */
+static int64_t
+bankcheck_start(const struct bankcheck_call *c)
+{
+	return c->queued ? c->q : c->a;
+}
+
+/* Order call pointers by caller, then start, then line. */
+static int
+bankcheck_cmp_caller(const void *pa, const void *pb)
+{
+	const struct bankcheck_call	*a, *b;
+	int64_t				 sa, sb;
+	int				 c;
+
+	a = *(struct bankcheck_call *const *)pa;
+	b = *(struct bankcheck_call *const *)pb;
+	if ((c = strcmp(a->caller, b->caller)) != 0)
+		return c;
+	sa = bankcheck_start(a);
+	sb = bankcheck_start(b);
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Append one repeat_caller change of a call. */
+static void
+bankcheck_push_repeat(struct bankcheck *k, const struct bankcheck_call *c,
+    const char *state, int64_t ts, int64_t gap)
+{
+	char	*id;
+
+	if (asprintf(&id, "%s/repeat_caller", c->call_id) == -1)
+		exit(2);
+	bankcheck_push(&k->want, id, "repeat_caller", state, "info",
+	    (double)ts, (double)gap, BANKCHECK_REPEAT);
+	k->want.v[k->want.n - 1].queue = bankcheck_strdup(c->queue);
+	free(id);
+}
+
+/*
+ * The repeat_caller changes.  With the calls of a caller sorted by start,
+ * the greatest start strictly below a call's is that of the run of equal
+ * starts just before its own: calls starting in the same second are not
+ * repeats of each other.
+ */
+static void
+bankcheck_expect_repeats(struct bankcheck *k)
+{
+	struct bankcheck_call	**by, *c;
+	size_t			  i, n = 0;
+	int64_t			  s, cur = 0, before = 0;
+	bool			  have_before = false;
+
+	by = bankcheck_alloc(NULL, k->ncalls, sizeof(*by));
+	for (i = 0; i < k->ncalls; i++)
+		if (bankcheck_has_events(&k->calls[i]) &&
+		    k->calls[i].caller != NULL)
+			by[n++] = &k->calls[i];
+	k->nknown = n;
+	qsort(by, n, sizeof(*by), bankcheck_cmp_caller);
+	for (i = 0; i < n; i++) {
+		c = by[i];
+		s = bankcheck_start(c);
+		if (i == 0 || strcmp(c->caller, by[i - 1]->caller) != 0) {
+			k->ncallers++;
+			have_before = false;
+			cur = s;
+		} else if (s != cur) {
+			have_before = true;
+			before = cur;
+			cur = s;
+		}
+		if (!have_before || s - before > BANKCHECK_REPEAT)
+			continue;
+		bankcheck_push_repeat(k, c, "firing", s, s - before);
+		if (c->ended)
+			bankcheck_push_repeat(k, c, "resolved", c->end,
+			    s - before);
+	}
+	free(by);
+}
+
 /* Compute every expected change from the calls. */
 static void
 bankcheck_expect_all(struct bankcheck *k)
@@ -566,6 +676,7 @@ bankcheck_expect_all(struct bankcheck *k)
 			    c->answered || c->ended, c->answered ? c->a :
 			    c->end);
 	}
+	bankcheck_expect_repeats(k);
 }
 
 /* Get a string member, or NULL. */
@@ -649,7 +760,8 @@ bankcheck_alert(struct bankcheck *k, const cJSON *o, size_t line,
 	if (rule == NULL)
 		bankcheck_bad_line(k, line, "alert without rule");
 	else if (strcmp(rule, "long_call") == 0 ||
-	    strcmp(rule, "long_wait") == 0)
+	    strcmp(rule, "long_wait") == 0 ||
+	    strcmp(rule, "repeat_caller") == 0)
 		bankcheck_take_alert(k, o, line, rule);
 }
 
@@ -870,7 +982,7 @@ bankcheck_table_row(const struct bankcheck *k, bool with_got,
 
 	if (nw == 0 && ng == 0 && state != NULL)
 		return;
-	printf("%-10s %-10s %-9s %9zu", rule, state != NULL ? state : "all",
+	printf("%-13s %-10s %-9s %9zu", rule, state != NULL ? state : "all",
 	    sev != NULL ? sev : "", nw);
 	if (with_got)
 		printf(" %9zu", ng);
@@ -883,9 +995,10 @@ bankcheck_table(const struct bankcheck *k, bool with_got)
 {
 	size_t	 r, s, v;
 
-	printf("%-10s %-10s %-9s %9s%s\n", "rule", "state", "severity",
+	printf("%-13s %-10s %-9s %9s%s\n", "rule", "state", "severity",
 	    "expected", with_got ? "   printed" : "");
-	for (r = 0; r < 2; r++) {
+	for (r = 0; r < sizeof(bankcheck_rules) / sizeof(bankcheck_rules[0]);
+	    r++) {
 		for (s = 0; s < 3; s++)
 			for (v = 0; v < 3; v++)
 				bankcheck_table_row(k, with_got,
@@ -957,6 +1070,7 @@ bankcheck_free(struct bankcheck *k)
 	for (i = 0; i < k->ncalls; i++) {
 		free(k->calls[i].call_id);
 		free(k->calls[i].queue);
+		free(k->calls[i].caller);
 	}
 	free(k->calls);
 	bankcheck_set_free(&k->want);
@@ -978,9 +1092,10 @@ bankcheck_input_summary(const struct bankcheck *k)
 	}
 	printf("bankcheck: tsv rows=%zu skipped=%zu phantom=%zu "
 	    "hang_unqueued=%zu calls=%zu answered=%zu abandoned=%zu "
-	    "queued=%zu last_ts=%" PRId64 "\n", k->rows, k->skipped,
-	    k->nphantom, k->nhang_unq, answered + abandoned, answered,
-	    abandoned, queued, k->last);
+	    "queued=%zu last_ts=%" PRId64 " with_caller=%zu callers=%zu\n",
+	    k->rows, k->skipped, k->nphantom, k->nhang_unq,
+	    answered + abandoned, answered, abandoned, queued, k->last,
+	    k->nknown, k->ncallers);
 }
 
 /* Compare, print the verdict; 0 on a match, 1 otherwise. */

@@ -1,0 +1,169 @@
+/*
+ * Silences: "quiet for this queue during the drill".  A silence matches
+ * alerts by queue, agent and rule (each optional, at least one given) and
+ * lasts until its expiry.  A matching alert is still tracked (snapshot
+ * shows it, marked silenced) but its changes are not published; when the
+ * silence ends, the alerts still open that it held back are published
+ * (daemon_silences_changed).  Silences are few (a list; CW_MAX_SILENCES),
+ * so matching walks them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "cw.h"
+
+/* Free one silence. */
+static void
+silence_free(struct silence *s)
+{
+	free(s->queue);
+	free(s->agent);
+	free(s->by);
+	free(s->comment);
+	free(s);
+}
+
+/* An empty list. */
+void
+silences_init(struct silences *ss)
+{
+	memset(ss, 0, sizeof *ss);
+}
+
+/* Free the list. */
+void
+silences_free(struct silences *ss)
+{
+	struct silence	*s, *next;
+
+	for (s = ss->head; s != NULL; s = next) {
+		next = s->next;
+		silence_free(s);
+	}
+	ss->head = NULL;
+	ss->count = 0;
+}
+
+/* Whether silence s matches an alert of rule r on call c. */
+static bool
+silence_matches(const struct silence *s, const struct call *c, enum rule r)
+{
+	if (s->queue != NULL && strcmp(s->queue, c->q->name) != 0)
+		return false;
+	if (s->agent != NULL && (c->agent == NULL ||
+	    strcmp(s->agent, c->agent->s) != 0))
+		return false;
+	return s->rule < 0 || s->rule == (int)r;
+}
+
+/* Whether a silence in force at now matches rule r on call c. */
+bool
+silences_match(const struct silences *ss, const struct call *c, enum rule r,
+    cw_time now)
+{
+	const struct silence *s;
+
+	for (s = ss->head; s != NULL; s = s->next)
+		if (s->until > now && silence_matches(s, c, r))
+			return true;
+	return false;
+}
+
+/*
+ * Add a silence (which the list now owns); its id is "s-N".  The list is
+ * kept in expiry order.
+ */
+struct silence *
+silences_add(struct silences *ss, struct silence *s)
+{
+	struct silence	**pp;
+
+	s->id = ++ss->last_id;
+	for (pp = &ss->head; *pp != NULL && (*pp)->until <= s->until;
+	    pp = &(*pp)->next)
+		;
+	s->next = *pp;
+	*pp = s;
+	ss->count++;
+	return s;
+}
+
+/* The silence with this id ("s-N"), or NULL. */
+struct silence *
+silences_find(struct silences *ss, const char *id)
+{
+	struct silence	*s;
+	char		*end;
+	unsigned long long n;
+
+	if (strncmp(id, "s-", 2) != 0 || id[2] < '0' || id[2] > '9')
+		return NULL;
+	n = strtoull(id + 2, &end, 10);
+	if (*end != '\0')
+		return NULL;
+	for (s = ss->head; s != NULL; s = s->next)
+		if (s->id == n)
+			return s;
+	return NULL;
+}
+
+/* Remove and free a silence of the list. */
+void
+silences_del(struct silences *ss, struct silence *s)
+{
+	struct silence	**pp;
+
+	for (pp = &ss->head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			ss->count--;
+			silence_free(s);
+			return;
+		}
+}
+
+/* Drop the silences over by now; how many. */
+size_t
+silences_expire(struct silences *ss, cw_time now)
+{
+	size_t	 n = 0;
+
+	while (ss->head != NULL && ss->head->until <= now) {
+		silences_del(ss, ss->head);
+		n++;
+	}
+	return n;
+}
+
+/* When the next silence ends; CW_TIME_NONE if none. */
+cw_time
+silences_next(const struct silences *ss)
+{
+	return ss->head != NULL ? ss->head->until : CW_TIME_NONE;
+}
+
+/* A silence as the control socket lists it. */
+cJSON *
+silence_json(const struct silence *s)
+{
+	cJSON	*o = cJSON_CreateObject(), *m = cJSON_CreateObject();
+	char	 id[32];
+
+	snprintf(id, sizeof id, "s-%llu", (unsigned long long)s->id);
+	cJSON_AddStringToObject(o, "silence_id", id);
+	if (s->queue != NULL)
+		cJSON_AddStringToObject(m, CW_F_QUEUE, s->queue);
+	if (s->agent != NULL)
+		cJSON_AddStringToObject(m, CW_F_AGENT, s->agent);
+	if (s->rule >= 0)
+		cJSON_AddStringToObject(m, CW_F_RULE,
+		    rule_name((enum rule)s->rule));
+	cJSON_AddItemToObject(o, "match", m);
+	cJSON_AddNumberToObject(o, "starts", dur_seconds(s->starts));
+	cJSON_AddNumberToObject(o, "ends", dur_seconds(s->until));
+	cJSON_AddStringToObject(o, "by", s->by);
+	cJSON_AddStringToObject(o, "comment", s->comment);
+	return o;
+}
