@@ -87,6 +87,14 @@ alert_message_time(const struct daemon *d, const struct call *c,
 		snprintf(out, len, "caller left after waiting %s", v);
 }
 
+/* The queue's short_call, formatted into buf. */
+static const char *
+range_short(const struct call *c, char *buf, size_t len)
+{
+	dur_format(c->q->r.short_call, buf, len);
+	return buf;
+}
+
 /* The human line of an alert change. */
 static void
 alert_message(const struct daemon *d, const struct call *c,
@@ -132,6 +140,11 @@ alert_message(const struct daemon *d, const struct call *c,
 	case RULE_LONG_WRAPUP:
 		snprintf(out, len, end ? "wrap-up took %s, limit %s" :
 		    "in wrap-up for %s, limit %s", v, th);
+		break;
+	case RULE_SHORT_CALLS:
+		snprintf(out, len, "agent %s: %.0f calls under %s in the "
+		    "last hour", c->agent != NULL ? c->agent->s : "?",
+		    alert_num(a->value), range_short(c, th, sizeof th));
 		break;
 	case RULE_COUNT:
 		snprintf(out, len, "%s", rule_name(a->rule));
@@ -206,50 +219,61 @@ alert_inhibited(const struct call *c, const struct alert *a)
 }
 
 /*
- * Whether the alert's changes are held back: a silence matches it, or the
- * call's long_call is critical and it is another rule's, lower alert.
+ * Whether the alert's changes at time when are held back: a silence in
+ * force then matches it, or the call's long_call is critical and it is
+ * another rule's, lower alert.
  */
 bool
 alert_held(const struct daemon *d, const struct call *c,
-    const struct alert *a)
+    const struct alert *a, cw_time when)
 {
 	if (alert_inhibited(c, a))
 		return true;
 	return d->silences.head != NULL &&
-	    silences_match(&d->silences, c, a->rule, d->now);
+	    silences_match(&d->silences, c, a->rule, when);
 }
 
 /*
- * Publish an alert's change on its call's queue, unless it is held back;
- * a resolution goes out whenever clients saw the alert open.
+ * Publish an alert's change on its call's queue, unless it is held back
+ * at the change's time (then it is pending); a resolution goes out
+ * whenever clients saw the alert open.
  */
 static void
 alert_publish(struct daemon *d, const struct call *c, struct alert *a)
 {
-	if (a->state == ALERT_RESOLVED ? !a->out : alert_held(d, c, a))
+	if (a->state == ALERT_RESOLVED ? !a->out :
+	    alert_held(d, c, a, a->ts)) {
+		a->pending = a->state != ALERT_RESOLVED;
 		return;
+	}
 	alert_publish_on(d, c, a, c->q, NULL);
 	a->out = a->state != ALERT_RESOLVED;
+	a->pending = false;
 }
 
 /*
- * Publish the call's open alerts that were held back and no longer are
- * (a silence ended, or was lifted).
+ * Publish, in their current state, the call's alerts whose changes were
+ * held back and no longer are at time when (a silence ended or was
+ * lifted).
  */
 void
-alert_release(struct daemon *d, struct call *c)
+alert_release(struct daemon *d, struct call *c, cw_time when)
 {
 	struct alert	*a;
 
 	for (a = c->alerts; a != NULL; a = a->next)
-		if (!a->out)
-			alert_publish(d, c, a);
+		if (a->pending && !alert_held(d, c, a, when)) {
+			alert_publish_on(d, c, a, c->q, NULL);
+			a->out = true;
+			a->pending = false;
+		}
 }
 
 /*
  * The call moved from queue old to its new one with alerts open: each
- * goes out, unchanged but for its queue, on the old queue's topic (so a
- * client watching only old learns it left) and on the new one's.
+ * that clients saw goes out, unchanged but for its queue, on the old
+ * queue's topic (so a client watching only old learns it left), and on
+ * the new one's unless it is held back now (then it is pending).
  */
 void
 alert_moved(struct daemon *d, struct call *c, const struct queue *old)
@@ -259,11 +283,12 @@ alert_moved(struct daemon *d, struct call *c, const struct queue *old)
 	for (a = c->alerts; a != NULL; a = a->next) {
 		if (a->out)
 			alert_publish_on(d, c, a, old, old);
-		if (alert_held(d, c, a))
-			a->out = false;
+		if (alert_held(d, c, a, d->now))
+			a->pending = true;
 		else {
 			alert_publish_on(d, c, a, c->q, old);
 			a->out = true;
+			a->pending = false;
 		}
 	}
 }
@@ -278,6 +303,7 @@ alert_raise_why(struct daemon *d, struct call *c, enum rule r, enum sev sev,
     cw_time t, cw_time value, cw_time threshold, const char *reason)
 {
 	struct alert	*a = alert_find(c, r);
+	enum sev	 level = call_level(c);
 
 	if (a == NULL) {
 		a = xcalloc(1, sizeof *a);
@@ -301,6 +327,8 @@ alert_raise_why(struct daemon *d, struct call *c, enum rule r, enum sev sev,
 	a->value = value;
 	a->threshold = threshold;
 	alert_publish(d, c, a);
+	if (call_level(c) != level)
+		call_level_changed(d, c, t);
 }
 
 /* alert_raise_why() with no reason. */
@@ -341,6 +369,7 @@ alert_resolve(struct daemon *d, struct call *c, enum rule r, cw_time t,
     cw_time value)
 {
 	struct alert	*a = alert_find(c, r);
+	enum sev	 level = call_level(c);
 
 	if (a == NULL)
 		return;
@@ -349,6 +378,8 @@ alert_resolve(struct daemon *d, struct call *c, enum rule r, cw_time t,
 	a->value = value;
 	alert_publish(d, c, a);
 	alert_drop(c, a);
+	if (call_level(c) != level)
+		call_level_changed(d, c, t);
 }
 
 /* The figure of an alert when its call ends at t. */
@@ -366,6 +397,10 @@ alert_final(const struct call *c, const struct alert *a, cw_time t)
 	case RULE_LONG_WRAPUP:
 		return c->hangup_at != CW_TIME_NONE && t > c->hangup_at ?
 		    t - c->hangup_at : a->value;
+	case RULE_TRANSFERS:
+		return (cw_time)c->transfers * CW_SEC;
+	case RULE_MANY_HOLDS:
+		return (cw_time)c->holds * CW_SEC;
 	default:
 		return a->value;
 	}

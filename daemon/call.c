@@ -351,6 +351,14 @@ call_publish(struct daemon *d, const struct call *c, const char *event,
 	call_publish_on(d, c, c->q, event, t, from, NULL);
 }
 
+/* The call's level (its highest open severity) changed at t. */
+void
+call_level_changed(struct daemon *d, const struct call *c, cw_time t)
+{
+	if (c->state != CALL_ENDED)
+		call_publish(d, c, "level", t, NULL);
+}
+
 /* The call is over at t: resolve, count, forget (but for its tombstone). */
 static void
 call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
@@ -411,11 +419,32 @@ call_unhold(struct daemon *d, struct call *c, cw_time t)
 	c->hold_at = CW_TIME_NONE;
 }
 
+/*
+ * The conversation is over at t: a talk shorter than the queue's
+ * short_call counts against the agent, and their short_calls-th in an
+ * hour raises `short_calls` (warning) on this call.
+ */
+static void
+call_talk_over(struct daemon *d, struct call *c, cw_time t)
+{
+	const struct qrules *r = &c->q->r;
+	int		 n;
+
+	call_unhold(d, c, t);
+	if (r->short_call <= 0 || c->agent == NULL ||
+	    c->answered_at == CW_TIME_NONE || t - c->answered_at >= r->short_call)
+		return;
+	n = shorts_add(&d->shorts, c->agent->s, t);
+	if (n >= r->short_calls)
+		alert_raise(d, c, RULE_SHORT_CALLS, SEV_WARNING, t,
+		    (cw_time)n * CW_SEC, (cw_time)r->short_calls * CW_SEC);
+}
+
 /* The conversation is over at t and wrap-up starts. */
 static void
 call_hangup(struct daemon *d, struct call *c, cw_time t)
 {
-	call_unhold(d, c, t);
+	call_talk_over(d, c, t);
 	c->hangup_at = t;
 	call_set_state(c, CALL_WRAPUP);
 }
@@ -527,6 +556,7 @@ call_step(struct daemon *d, struct call *c, const struct callev *ev,
 			return CALL_STEP_ENDED;
 		}
 		if (s != CALL_WRAPUP && !c->q->r.wrapup) {
+			call_talk_over(d, c, t);
 			call_end(d, c, t, CALL_END_HANDLED);
 			return CALL_STEP_ENDED;
 		}
@@ -913,7 +943,7 @@ call_json_time(cJSON *o, const char *name, cw_time t)
 }
 
 /* The highest severity among the call's open alerts. */
-static enum sev
+enum sev
 call_level(const struct call *c)
 {
 	const struct alert *a;

@@ -409,6 +409,15 @@ static const struct config_key config_qconf_keys[] = {
 	  .bit = QC_WRAPUP_MAX, .def = "2m",
 	  .help = "a wrap-up longer than this raises `long_wrapup` (info); "
 	  "0 = off" },
+	{ .name = "short_call", .type = CT_DURATION, .off = QC(short_call),
+	  .min = CW_SEC, .max = 10 * CW_MIN, .flags = CK_ZERO_OK,
+	  .bit = QC_SHORT_CALL, .def = "10s",
+	  .help = "talk (answer to hangup) shorter than this is a short call; "
+	  "0 = off" },
+	{ .name = "short_calls", .type = CT_INT, .off = QC(short_calls),
+	  .min = 1, .max = SHORTS_KEEP, .bit = QC_SHORT_CALLS, .def = "3",
+	  .help = "an agent's short calls within an hour that raise "
+	  "`short_calls` (warning) on the last one" },
 };
 
 static const struct config_table config_qconf_table = {

@@ -270,7 +270,7 @@ control_match(const cJSON *req, struct silence *s)
 	if (ru != NULL && rule_parse(ru) < 0)
 		return "unknown \"rule\" (long_call, long_wait, transfers, "
 		    "long_hold, escalation, repeat_caller, sentiment, "
-		    "many_holds, long_wrapup)";
+		    "many_holds, long_wrapup, short_calls)";
 	if (q == NULL && ag == NULL && ru == NULL)
 		return "\"match\" needs at least one of queue, agent, rule";
 	s->queue = q != NULL ? xstrdup(q) : NULL;
@@ -313,7 +313,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	s->starts = daemon_clock(d);
 	s->until = s->starts + dur;
 	silences_add(&d->silences, s);
-	daemon_silences_changed(d);
+	daemon_silences_changed(d, d->now);
 	o = silence_json(s);
 	log_info("silence added silence_id=%s by=%s",
 	    cJSON_GetObjectItem(o, "silence_id")->valuestring, by);
@@ -342,7 +342,7 @@ control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
 	daemon_clock(d);
 	silences_del(&d->silences, s);
 	log_info("silence lifted silence_id=%s", id);
-	daemon_silences_changed(d);
+	daemon_silences_changed(d, d->now);
 	buf_adds(b, "{\"ok\":true}");
 }
 

@@ -54,6 +54,7 @@ enum rule {
 	RULE_SENTIMENT,
 	RULE_MANY_HOLDS,
 	RULE_LONG_WRAPUP,
+	RULE_SHORT_CALLS,
 	RULE_COUNT
 };
 
@@ -207,6 +208,8 @@ struct tier {
 #define QC_SENTIMENT_MIN	0x80u
 #define QC_MAX_HOLDS		0x100u
 #define QC_WRAPUP_MAX		0x200u
+#define QC_SHORT_CALL		0x400u
+#define QC_SHORT_CALLS		0x800u
 
 /* Thresholds of one queue, or the defaults every queue inherits. */
 struct qconf {
@@ -224,6 +227,9 @@ struct qconf {
 	double		 sentiment_min;	/* a score below raises `sentiment` */
 	int		 max_holds;	/* the hold that raises `many_holds` */
 	cw_time		 wrapup_max;	/* longest acceptable wrap-up */
+	cw_time		 short_call;	/* talk shorter than this is short */
+	int		 short_calls;	/* an agent's short calls in an hour
+					   that raise `short_calls` */
 };
 
 /* One feed: a ZeroMQ socket we read call events from. */
@@ -434,6 +440,8 @@ struct qrules {
 	double		 sentiment_min;
 	int		 max_holds;
 	cw_time		 wrapup_max;
+	cw_time		 short_call;
+	int		 short_calls;
 };
 /* A one-minute bucket of the rolling hour. */
 struct qbucket {
@@ -502,6 +510,7 @@ struct alert {
 	bool		 out;		/* clients hold it open: its last
 					   published change was not a
 					   resolution */
+	bool		 pending;	/* a change was held back */
 };
 struct daemon;
 const char *alert_state_name(enum alert_state);
@@ -514,8 +523,8 @@ void	 alert_resolve(struct daemon *, struct call *, enum rule, cw_time,
 void	 alert_resolve_all(struct daemon *, struct call *, cw_time);
 void	 alert_moved(struct daemon *, struct call *, const struct queue *);
 bool	 alert_held(const struct daemon *, const struct call *,
-	    const struct alert *);
-void	 alert_release(struct daemon *, struct call *);
+	    const struct alert *, cw_time);
+void	 alert_release(struct daemon *, struct call *, cw_time);
 bool	 alert_inhibited(const struct call *, const struct alert *);
 void	 alert_free(struct alert *);
 void	 alert_raise_why(struct daemon *, struct call *, enum rule, enum sev,
@@ -569,6 +578,8 @@ size_t	 calls_count(const struct calls *);
 struct call *calls_find(struct calls *, const char *, size_t);
 struct call *calls_next(const struct calls *, size_t *);
 void	 call_apply(struct daemon *, const struct callev *, cw_time);
+enum sev call_level(const struct call *);
+void	 call_level_changed(struct daemon *, const struct call *, cw_time);
 bool	 call_timer(struct daemon *, struct call *, cw_time);
 void	 call_rearm(struct daemon *, struct call *);
 bool	 call_requeue(struct daemon *, struct call *);
@@ -612,6 +623,16 @@ void	 silences_del(struct silences *, struct silence *);
 size_t	 silences_expire(struct silences *, cw_time);
 cw_time	 silences_next(const struct silences *);
 struct cJSON *silence_json(const struct silence *);
+
+/* Short calls per agent, for short_calls (shorts.c). */
+#define SHORTS_KEEP	8		/* most short calls counted */
+struct shorts {
+	struct smap	 map;
+	size_t		 prune_at;	/* prune when this many agents */
+};
+void	 shorts_init(struct shorts *, uint64_t);
+void	 shorts_free(struct shorts *);
+int	 shorts_add(struct shorts *, const char *, cw_time);
 
 /* Remembered callers, for repeat_caller (callers.c). */
 struct caller_slot {
@@ -697,6 +718,7 @@ struct daemon {
 	struct intern	 agents;
 	struct tombs	 tombs;
 	struct callers	 callers;
+	struct shorts	 shorts;
 	struct silences	 silences;
 	struct wheel_node silence_tn;	/* the next silence to end */
 	struct wheel_node stats_tn;	/* the next stats/<queue> round */
@@ -722,7 +744,7 @@ void		 daemon_event(struct daemon *, const struct callev *);
 void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
 void		 daemon_stats_round(struct daemon *, cw_time);
-void		 daemon_silences_changed(struct daemon *);
+void		 daemon_silences_changed(struct daemon *, cw_time);
 int		 daemon_reload(struct daemon *, char **);
 cw_time		 daemon_clock(struct daemon *);
 struct cJSON	*daemon_stats_json(struct daemon *);

@@ -29,7 +29,7 @@ daemon_fire(void *arg, struct wheel_node *n, cw_time t)
 		daemon_stats_round(d, t);
 	else if (n == &d->silence_tn) {
 		silences_expire(&d->silences, t);
-		daemon_silences_changed(d);
+		daemon_silences_changed(d, t);
 	} else
 		call_timer(d, container_of(n, struct call, tn), t);
 }
@@ -47,7 +47,8 @@ daemon_stats_arm(struct daemon *d)
 		timers_disarm(d->timers, &d->stats_tn);
 		return;
 	}
-	timers_arm(d->timers, &d->stats_tn, (now / iv + 1) * iv);
+	/* The next multiple not yet passed (one at now has not fired). */
+	timers_arm(d->timers, &d->stats_tn, (now + iv - 1) / iv * iv);
 }
 
 /*
@@ -84,7 +85,7 @@ daemon_stats_round(struct daemon *d, cw_time t)
  * may afford; adding one publishes nothing.
  */
 void
-daemon_silences_changed(struct daemon *d)
+daemon_silences_changed(struct daemon *d, cw_time when)
 {
 	struct call	*c;
 	size_t		 pos = 0;
@@ -96,7 +97,7 @@ daemon_silences_changed(struct daemon *d)
 		timers_arm(d->timers, &d->silence_tn, next);
 	while ((c = calls_next(&d->calls, &pos)) != NULL)
 		if (c->alerts != NULL)
-			alert_release(d, c);
+			alert_release(d, c, when);
 }
 
 /* A seed for the hash tables: random, or fixed for a replay. */
@@ -137,6 +138,7 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	tombs_init(&d->tombs);
 	callers_init(&d->callers, d->seed ^ 3, (size_t)cfg->max_callers,
 	    config_repeat_window(cfg));
+	shorts_init(&d->shorts, d->seed ^ 4);
 	silences_init(&d->silences);
 	wheel_node_init(&d->stats_tn);
 	wheel_node_init(&d->silence_tn);
@@ -260,6 +262,7 @@ daemon_free(struct daemon *d)
 	intern_free(&d->agents);
 	tombs_free(&d->tombs);
 	callers_free(&d->callers);
+	shorts_free(&d->shorts);
 	silences_free(&d->silences);
 	timers_free(d->timers);
 	decode_free(d->dec);
@@ -445,7 +448,7 @@ daemon_reload(struct daemon *d, char **cause)
 			if (n == cap) {
 				cap = cap == 0 ? 64 : cap * 2;
 				settle = xreallocarray(settle, cap,
-				    sizeof *settle);
+				    sizeof(struct call *));
 			}
 			settle[n++] = c;
 		}

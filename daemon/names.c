@@ -22,6 +22,7 @@ static const char *const rule_names[] = {
 	[RULE_SENTIMENT] = "sentiment",
 	[RULE_MANY_HOLDS] = "many_holds",
 	[RULE_LONG_WRAPUP] = "long_wrapup",
+	[RULE_SHORT_CALLS] = "short_calls",
 };
 
 static const char *const call_state_names[] = {

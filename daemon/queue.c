@@ -75,6 +75,8 @@ queue_rules(struct qrules *r, const struct qconf *qc)
 	r->sentiment_min = qc->sentiment_min;
 	r->max_holds = qc->max_holds;
 	r->wrapup_max = qc->wrapup_max;
+	r->short_call = qc->short_call;
+	r->short_calls = qc->short_calls;
 }
 
 /* Make a queue named name with cfg's thresholds for it. */

@@ -58,7 +58,7 @@ silence_matches(const struct silence *s, const struct call *c, enum rule r)
 	return s->rule < 0 || s->rule == (int)r;
 }
 
-/* Whether a silence in force at now matches rule r on call c. */
+/* Whether a silence in force at now (up to its end) matches r on c. */
 bool
 silences_match(const struct silences *ss, const struct call *c, enum rule r,
     cw_time now)
@@ -66,7 +66,8 @@ silences_match(const struct silences *ss, const struct call *c, enum rule r,
 	const struct silence *s;
 
 	for (s = ss->head; s != NULL; s = s->next)
-		if (s->until > now && silence_matches(s, c, r))
+		if (s->until >= now && s->starts <= now &&
+		    silence_matches(s, c, r))
 			return true;
 	return false;
 }
@@ -124,7 +125,7 @@ silences_del(struct silences *ss, struct silence *s)
 		}
 }
 
-/* Drop the silences over by now; how many. */
+/* Drop the silences over before now (ended at or before it); how many. */
 size_t
 silences_expire(struct silences *ss, cw_time now)
 {

@@ -410,6 +410,85 @@ START_TEST(an_event_stamped_ahead_crosses_the_lines_before_it)
 }
 END_TEST
 
+START_TEST(ack_silence_and_unsilence_over_the_control_socket)
+{
+	char	 topic[256];
+	double	 t0;
+	cJSON	*o, *r;
+
+	start("1s", "2s");
+	t0 = bb_now();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c-1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\",\"agent\":\"a-7\"}", t0);
+	o = next_alert(5000, topic, sizeof topic);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(str(o, "state"), "firing");
+	cJSON_Delete(o);
+	/* Ack: the reply is the alert, and it is published. */
+	r = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c-1/long_call\","
+	    "\"by\":\"ann\",\"note\":\"on it\"}", 3000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_str_eq(str(r, "state"), "acked");
+	ck_assert_str_eq(str(r, "acked_by"), "ann");
+	cJSON_Delete(r);
+	o = next_alert(3000, topic, sizeof topic);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(str(o, "state"), "acked");
+	ck_assert_str_eq(str(o, "note"), "on it");
+	ck_assert_str_eq(topic, "alert/fast/info");
+	cJSON_Delete(o);
+	r = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c-9/long_call\","
+	    "\"by\":\"ann\"}", 3000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_str_eq(str(r, "error"), "no open alert \"c-9/long_call\"");
+	cJSON_Delete(r);
+	/* Silence the queue for 3 s: the 4 s escalation is held back and
+	 * published when the silence ends, in its current state. */
+	r = bb_request(&b, "{\"cmd\":\"silence\",\"match\":{\"queue\":"
+	    "\"fast\"},\"for\":\"3s\",\"by\":\"ann\",\"comment\":\"drill\"}",
+	    3000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_str_eq(str(r, "silence_id"), "s-1");
+	cJSON_Delete(r);
+	o = next_alert(400 + (int)((t0 + 4 - bb_now()) * 1000), topic,
+	    sizeof topic);
+	ck_assert_msg(o == NULL, "an alert went out during the silence: %s",
+	    o != NULL ? cJSON_PrintUnformatted(o) : "");
+	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r,
+	    "silences")), 1);
+	o = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "alerts"), 0);
+	ck_assert_str_eq(str(o, "severity"), "warning");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "silenced")));
+	cJSON_Delete(r);
+	o = next_alert(5000, topic, sizeof topic);
+	ck_assert_msg(o != NULL, "nothing when the silence ended");
+	ck_assert_str_eq(str(o, "state"), "escalated");
+	ck_assert_str_eq(topic, "alert/fast/warning");
+	ck_assert_double_eq_tol(num(o, "ts"), t0 + 4, 1e-3);
+	cJSON_Delete(o);
+	/* Unsilence: unknown ids are refused; a known one is lifted. */
+	r = bb_request(&b, "{\"cmd\":\"unsilence\",\"silence_id\":\"s-1\"}",
+	    3000);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_str_eq(str(r, "error"), "no silence \"s-1\"");
+	cJSON_Delete(r);
+	r = bb_request(&b, "{\"cmd\":\"silence\",\"match\":{\"rule\":"
+	    "\"long_call\"},\"for\":60,\"by\":\"bob\"}", 3000);
+	ck_assert_str_eq(str(r, "silence_id"), "s-2");
+	cJSON_Delete(r);
+	r = bb_request(&b, "{\"cmd\":\"unsilence\",\"silence_id\":\"s-2\"}",
+	    3000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	cJSON_Delete(r);
+	ck_assert(bb_wait_log(&b, "silence lifted silence_id=s-2", 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 START_TEST(busy_endpoint_fails_start_with_a_reason)
 {
 	void	*hog = zmq_socket(b.zctx, ZMQ_PULL);
@@ -440,6 +519,7 @@ blackbox_suite(void)
 	tcase_add_test(tc, sub_feed_reads_a_pbx_publisher);
 	tcase_add_test(tc, skewed_events_are_taken_at_arrival);
 	tcase_add_test(tc, an_event_stamped_ahead_crosses_the_lines_before_it);
+	tcase_add_test(tc, ack_silence_and_unsilence_over_the_control_socket);
 	tcase_add_test(tc, busy_endpoint_fails_start_with_a_reason);
 	suite_add_tcase(s, tc);
 	return s;

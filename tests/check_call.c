@@ -39,20 +39,6 @@ teardown(void)
 	testd_free(td);
 }
 
-/* Assert an alert change: rule, state, severity, ts, value, threshold. */
-static void
-check_alert(const cJSON *o, const char *state, const char *sev, double ts,
-    double value, double threshold)
-{
-	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(testd_str(o, "kind"), "alert");
-	ck_assert_str_eq(testd_str(o, "state"), state);
-	ck_assert_str_eq(testd_str(o, "severity"), sev);
-	ck_assert_double_eq_tol(testd_num(o, "ts"), ts, 1e-6);
-	ck_assert_double_eq_tol(testd_num(o, "value"), value, 1e-6);
-	ck_assert_double_eq_tol(testd_num(o, "threshold"), threshold, 1e-6);
-}
-
 /* An event at T0 + dt seconds. */
 #define EV(type, id, dt, extra, ...)					\
 	testd_send(td, "{\"type\":\"" type "\",\"call_id\":\"" id "\","	\
@@ -88,11 +74,15 @@ START_TEST(long_call_tiers_fire_escalate_and_resolve)
 	check_alert(td->msgs[3], "resolved", "critical", T0 + 1000.5, 1000.5,
 	    960);
 	ck_assert_str_eq(td->topics[3], "alert/sales/critical");
-	/* seq grows by one per message: call/ "answered" was 1, then
-	 * three alert changes, call/ "ended" after the resolution. */
+	/* seq grows by one per message: call/ "answered" was 1, then each
+	 * alert change is followed by call/ "level", but the resolution,
+	 * which call/ "ended" follows. */
 	ck_assert_double_eq(testd_num(td->msgs[0], "seq"), 2);
-	ck_assert_double_eq(testd_num(td->msgs[3], "seq"), 5);
-	ck_assert_uint_eq(td->nothers, 2);
+	ck_assert_double_eq(testd_num(td->msgs[3], "seq"), 8);
+	ck_assert_uint_eq(td->nothers, 5);
+	ck_assert_str_eq(testd_str(td->others[3], "event"), "level");
+	ck_assert_str_eq(testd_str(td->others[3], "level"), "critical");
+	ck_assert_str_eq(testd_str(td->others[4], "event"), "ended");
 }
 END_TEST
 
@@ -473,12 +463,12 @@ START_TEST(snapshot_alerts_carry_the_seq_of_their_last_change)
 
 	EV("answered", "q1", 0, "");
 	EV("queued", "q2", 490, "");
-	HEARTBEAT(500);		/* q1 answered (1), info (2), warning (3),
-				   q2 queued (4); q2: no alert yet */
+	HEARTBEAT(500);		/* q1 answered (1), info (2), level (3),
+				   warning (4), level (5), q2 queued (6) */
 	snap = testd_control(td, "{\"cmd\":\"snapshot\"}");
 	a = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "alerts"), 0);
 	ck_assert_str_eq(testd_str(a, "id"), "q1/long_call");
-	ck_assert_double_eq(testd_num(a, "seq"), 3);
+	ck_assert_double_eq(testd_num(a, "seq"), 4);
 	ck_assert_str_eq(testd_str(a, "state"), "escalated");
 	cJSON_Delete(snap);
 }
@@ -654,9 +644,9 @@ START_TEST(snapshot_lists_open_alerts_and_seq)
 	EV("queued", "a2", 0, "");
 	HEARTBEAT(300);
 	/* Two call/ messages; a1: info at 240; a2: warning at 60,
-	 * critical at 180. */
+	 * critical at 180; each alert change with its call/ "level". */
 	snap = testd_control(td, "{\"cmd\":\"snapshot\"}");
-	ck_assert_double_eq(testd_num(snap, "seq"), 5);
+	ck_assert_double_eq(testd_num(snap, "seq"), 8);
 	alerts = cJSON_GetObjectItem(snap, "alerts");
 	ck_assert_int_eq(cJSON_GetArraySize(alerts), 2);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,

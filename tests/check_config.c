@@ -160,6 +160,8 @@ qconf_eq(const struct qconf *a, const struct qconf *b)
 	ck_assert(a->sentiment_min == b->sentiment_min);
 	ck_assert_int_eq(a->max_holds, b->max_holds);
 	ck_assert_int_eq(a->wrapup_max, b->wrapup_max);
+	ck_assert_int_eq(a->short_call, b->short_call);
+	ck_assert_int_eq(a->short_calls, b->short_calls);
 }
 
 /* Assert two configs are equal but for path, feeds, queues, state_file. */
@@ -379,9 +381,11 @@ START_TEST(escalation_keys_are_checked)
 	    "  sentiment_min: -1.5\n"
 	    "  max_holds: 101\n"
 	    "  wrapup_max: 500ms\n"
+	    "  short_call: 11m\n"
+	    "  short_calls: 9\n"
 	    "queues:\n"
 	    "  q: {sentiment_min: low}\n");
-	nerrs(5);
+	nerrs(7);
 	has_err(3, 23, "daemon.max_callers: 0 is below the minimum 1");
 	has_err(5, 18, "defaults.sentiment_min: '-1.5' is not a score from "
 	    "-1 to 1");
@@ -389,7 +393,10 @@ START_TEST(escalation_keys_are_checked)
 	    "(or 0 for off)");
 	has_err(7, 15, "defaults.wrapup_max: 500ms is below the minimum 1s "
 	    "(or 0 for off)");
-	has_err(9, 22, "queues.q.sentiment_min: 'low' is not a score from "
+	has_err(8, 15, "defaults.short_call: 11m is above the maximum 10m "
+	    "(or 0 for off)");
+	has_err(9, 16, "defaults.short_calls: 9 is above the maximum 8");
+	has_err(11, 22, "queues.q.sentiment_min: 'low' is not a score from "
 	    "-1 to 1");
 }
 END_TEST
@@ -903,6 +910,8 @@ START_TEST(every_queue_key_sets_its_bit)
 		{ "sentiment_min: -0.8", QC_SENTIMENT_MIN },
 		{ "max_holds: 0", QC_MAX_HOLDS },
 		{ "wrapup_max: 90s", QC_WRAPUP_MAX },
+		{ "short_call: 5s", QC_SHORT_CALL },
+		{ "short_calls: 8", QC_SHORT_CALLS },
 	};
 	char	 yaml[512];
 	size_t	 i;
@@ -1222,9 +1231,9 @@ START_TEST(help_lists_every_key_once)
 	ck_assert_int_eq(fclose(fp), 0);
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
-	/* 10 daemon, 4 feed, 3 publish, 1 control, 1 http, 10 defaults,
+	/* 10 daemon, 4 feed, 3 publish, 1 control, 1 http, 12 defaults,
 	 * 1 queues. */
-	ck_assert_uint_eq(lines, 30);
+	ck_assert_uint_eq(lines, 32);
 	/* The first line is a key too. */
 	ck_assert_int_eq(strncmp(out, "daemon.clock ", 13), 0);
 	help_has(out, "daemon.checkpoint_interval", " duration 100ms..1h ");

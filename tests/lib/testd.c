@@ -157,6 +157,20 @@ testd_other(struct testd *td, const char *prefix, const char *event,
 	return NULL;
 }
 
+/* Assert an alert change: state, severity, ts, value, threshold. */
+void
+check_alert(const cJSON *o, const char *state, const char *sev,
+    double ts, double value, double threshold)
+{
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(testd_str(o, "kind"), "alert");
+	ck_assert_str_eq(testd_str(o, "state"), state);
+	ck_assert_str_eq(testd_str(o, "severity"), sev);
+	ck_assert_double_eq_tol(testd_num(o, "ts"), ts, 1e-6);
+	ck_assert_double_eq_tol(testd_num(o, "value"), value, 1e-6);
+	ck_assert_double_eq_tol(testd_num(o, "threshold"), threshold, 1e-6);
+}
+
 /* A number member (fails the test if absent). */
 double
 testd_num(const cJSON *o, const char *name)

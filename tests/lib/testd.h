@@ -33,6 +33,8 @@ cJSON		*testd_find(struct testd *, const char *, const char *, size_t);
 cJSON		*testd_last(struct testd *);
 cJSON		*testd_other(struct testd *, const char *, const char *,
 		    size_t);
+void		 check_alert(const cJSON *, const char *, const char *,
+		    double, double, double);
 double		 testd_num(const cJSON *, const char *);
 const char	*testd_str(const cJSON *, const char *);
 cJSON		*testd_control(struct testd *, const char *);
