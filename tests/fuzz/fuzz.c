@@ -161,7 +161,11 @@ fuzz_check_alert(struct fuzzd *fd, const cJSON *o, const char *topic)
 		fuzz_fail("alert on topic %s, not %s", topic, want);
 	free(want);
 	free(want_from);
-	if (fuzz_num(o, "value", "alert") < 0 ||
+	/* Only a sentiment score may be below zero, and not below -1. */
+	if (strcmp(fuzz_str(o, "rule"), "sentiment") == 0 ?
+	    fuzz_num(o, "value", "alert") < -1 ||
+	    fuzz_num(o, "threshold", "alert") < -1 :
+	    fuzz_num(o, "value", "alert") < 0 ||
 	    fuzz_num(o, "threshold", "alert") < 0)
 		fuzz_fail("alert %s with a negative figure", id);
 	ts = fuzz_num(o, "ts", "alert");
@@ -196,9 +200,20 @@ fuzz_sink(void *arg, const char *topic, const char *json, size_t len)
 		fuzz_check_alert(fd, o, topic);
 	else if (kind != NULL && (strcmp(kind, "stats") == 0 ||
 	    strcmp(kind, "call") == 0)) {
+		/* A move goes out on the old queue's topic too. */
+		const char *from = fuzz_str(o, "moved_from");
+
 		xasprintf(&want, "%s/%s", kind, q);
-		if (strcmp(topic, want) != 0)
-			fuzz_fail("%s on topic %s, not %s", kind, topic, want);
+		if (strcmp(topic, want) != 0) {
+			free(want);
+			if (from == NULL || strcmp(kind, "call") != 0)
+				xasprintf(&want, "%s/%s", kind, q);
+			else
+				xasprintf(&want, "%s/%s", kind, from);
+			if (strcmp(topic, want) != 0)
+				fuzz_fail("%s on topic %s, not %s/%s", kind,
+				    topic, kind, q);
+		}
 		free(want);
 	} else
 		fuzz_fail("published an unknown kind on %s", topic);
@@ -532,7 +547,9 @@ fuzz_check(struct fuzzd *fd)
 	for (i = 0; i < nq; i++)
 		fuzz_check_queue(&qc[i]);
 	free(qc);
-	if (timers_count(d->timers) != ncalls)
+	/* One per call, and the stats round and next silence end. */
+	if (timers_count(d->timers) != ncalls +
+	    (d->stats_tn.where != -1) + (d->silence_tn.where != -1))
 		fuzz_fail("%zu timers armed for %zu calls",
 		    timers_count(d->timers), ncalls);
 	if (fuzz_agent_refs(d) != agents)
