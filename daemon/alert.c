@@ -219,77 +219,90 @@ alert_inhibited(const struct call *c, const struct alert *a)
 }
 
 /*
- * Whether the alert's changes at time when are held back: a silence in
- * force then matches it, or the call's long_call is critical and it is
- * another rule's, lower alert.
+ * Whether the alert's changes are held back: a silence matches it, or the
+ * call's long_call is critical and it is another rule's, lower alert.
  */
 bool
 alert_held(const struct daemon *d, const struct call *c,
-    const struct alert *a, cw_time when)
+    const struct alert *a)
 {
-	if (alert_inhibited(c, a))
-		return true;
-	return d->silences.head != NULL &&
-	    silences_match(&d->silences, c, a->rule, when);
+	return alert_inhibited(c, a) || (d->silences.head != NULL &&
+	    silences_match(&d->silences, c, a->rule));
+}
+
+/* Publish a's change on q's topic and remember what clients saw. */
+static void
+alert_send(struct daemon *d, const struct call *c, struct alert *a,
+    const struct queue *q, const struct queue *from)
+{
+	alert_publish_on(d, c, a, q, from);
+	a->out = a->state != ALERT_RESOLVED;
+	a->pending = false;
+	a->pub_sev = (uint8_t)a->sev;
+	a->pub_state = (uint8_t)a->state;
 }
 
 /*
  * Publish an alert's change on its call's queue, unless it is held back
- * at the change's time (then it is pending); a resolution goes out
- * whenever clients saw the alert open.
+ * (then it is pending).  A resolution or an ack goes out whenever clients
+ * saw the alert open, and never when they did not.
  */
 static void
 alert_publish(struct daemon *d, const struct call *c, struct alert *a)
 {
-	if (a->state == ALERT_RESOLVED ? !a->out :
-	    alert_held(d, c, a, a->ts)) {
+	bool	 shown = a->state == ALERT_RESOLVED ||
+		    a->state == ALERT_ACKED;
+
+	if (shown ? !a->out : alert_held(d, c, a)) {
 		a->pending = a->state != ALERT_RESOLVED;
 		return;
 	}
-	alert_publish_on(d, c, a, c->q, NULL);
-	a->out = a->state != ALERT_RESOLVED;
-	a->pending = false;
+	alert_send(d, c, a, c->q, NULL);
 }
 
 /*
  * Publish, in their current state, the call's alerts whose changes were
- * held back and no longer are at time when (a silence ended or was
- * lifted).
+ * held back and no longer are (a silence ended or was lifted, the call
+ * changed agent).
  */
 void
-alert_release(struct daemon *d, struct call *c, cw_time when)
+alert_release(struct daemon *d, struct call *c)
 {
 	struct alert	*a;
 
 	for (a = c->alerts; a != NULL; a = a->next)
-		if (a->pending && !alert_held(d, c, a, when)) {
-			alert_publish_on(d, c, a, c->q, NULL);
-			a->out = true;
-			a->pending = false;
-		}
+		if (a->pending && !alert_held(d, c, a))
+			alert_send(d, c, a, c->q, NULL);
 }
 
 /*
  * The call moved from queue old to its new one with alerts open: each
- * that clients saw goes out, unchanged but for its queue, on the old
- * queue's topic (so a client watching only old learns it left), and on
- * the new one's unless it is held back now (then it is pending).
+ * that clients saw goes out on the old queue's topic as they saw it (a
+ * change held back stays so there), so a client watching only old learns
+ * it left, and on the new one's unless it is held back now (then it is
+ * pending).
  */
 void
 alert_moved(struct daemon *d, struct call *c, const struct queue *old)
 {
 	struct alert	*a;
+	enum sev	 sev;
+	enum alert_state st;
 
 	for (a = c->alerts; a != NULL; a = a->next) {
-		if (a->out)
+		if (a->out) {
+			sev = a->sev;
+			st = a->state;
+			a->sev = (enum sev)a->pub_sev;
+			a->state = (enum alert_state)a->pub_state;
 			alert_publish_on(d, c, a, old, old);
-		if (alert_held(d, c, a, d->now))
-			a->pending = true;
-		else {
-			alert_publish_on(d, c, a, c->q, old);
-			a->out = true;
-			a->pending = false;
+			a->sev = sev;
+			a->state = st;
 		}
+		if (alert_held(d, c, a))
+			a->pending = true;
+		else
+			alert_send(d, c, a, c->q, old);
 	}
 }
 

@@ -220,15 +220,22 @@ call_set_caller(struct call *c, const char *caller)
 	}
 }
 
-/* Set or change the agent (NULL: nobody). */
+/*
+ * Set or change the agent (NULL: nobody).  Alerts a silence on the old
+ * agent held back go out if none holds them now.
+ */
 static void
 call_set_agent(struct daemon *d, struct call *c, const char *agent)
 {
 	if (agent != NULL && c->agent != NULL && strcmp(agent, c->agent->s) == 0)
 		return;
+	if (agent == NULL && c->agent == NULL)
+		return;
 	intern_put(&d->agents, c->agent);
 	c->agent = agent != NULL ? intern_get(&d->agents, agent,
 	    strlen(agent)) : NULL;
+	if (c->alerts != NULL)
+		alert_release(d, c);
 }
 
 /*
@@ -365,6 +372,7 @@ call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 {
 	struct calls	*cs = &d->calls;
 	uint64_t	 h = smap_hash(&cs->map, c->id, c->idlen);
+	const struct queue *from;
 
 	switch (how) {
 	case CALL_END_HANDLED:
@@ -387,7 +395,12 @@ call_end(struct daemon *d, struct call *c, cw_time t, enum call_end how)
 	call_leave_queue(c);
 	c->state = CALL_ENDED;
 	alert_resolve_all(d, c, t);
-	call_publish_on(d, c, c->q, "ended", t, NULL, call_end_names[how]);
+	/* An event that moved the call and ended it: the old queue too. */
+	from = d->moved_from != c->q ? d->moved_from : NULL;
+	if (from != NULL)
+		call_publish_on(d, c, from, "ended", t, from,
+		    call_end_names[how]);
+	call_publish_on(d, c, c->q, "ended", t, from, call_end_names[how]);
 	timers_disarm(d->timers, &c->tn);
 	tombs_add(&d->tombs, h, d->now + d->cfg->ended_linger);
 	smap_del(&cs->map, c, h);
@@ -494,9 +507,10 @@ call_transfer(struct daemon *d, struct call *c, const struct callev *ev)
 {
 	if (c->transfers < UINT16_MAX)
 		c->transfers++;
+	/* The agent first: the moved alerts carry and match the new one. */
+	call_set_agent(d, c, ev->to_agent);
 	if (ev->to_queue != NULL)
 		call_move(d, c, call_queue(d, ev->to_queue));
-	call_set_agent(d, c, ev->to_agent);
 }
 
 /*
@@ -665,6 +679,7 @@ call_step_late(struct daemon *d, struct call *c, const struct callev *ev,
 	case EV_HOLD:
 	case EV_RESUME:
 	case EV_TRANSFERRED:
+	case EV_SENTIMENT:		/* a newer score has the say */
 		return CALL_STEP_IGNORED;
 	default:
 		return call_step(d, c, ev, t);
@@ -726,6 +741,7 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 	bool		 late, created;
 	struct call	*c = call_get(d, ev, t, h, &created);
 	struct queue	*q0;
+	enum call_step	 step;
 	uint8_t		 s0;
 	uint16_t	 tr0;
 
@@ -747,8 +763,10 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 		call_names(d, c, ev, t);
 	}
 	call_since(c, ev);
-	switch (late ? call_step_late(d, c, ev, t) :
-	    call_step(d, c, ev, t)) {
+	d->moved_from = q0;
+	step = late ? call_step_late(d, c, ev, t) : call_step(d, c, ev, t);
+	d->moved_from = NULL;
+	switch (step) {
 	case CALL_STEP_IGNORED:
 		d->n.ignored++;
 		log_debug("event ignored call_id=%s type=%s state=%s%s",

@@ -86,7 +86,7 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			control_comma(b, &first);
 			o = alert_json(d, c, a);	/* seq: its last change */
 			cJSON_AddBoolToObject(o, "silenced",
-			    silences_match(&d->silences, c, a->rule, now));
+			    silences_match(&d->silences, c, a->rule));
 			cJSON_AddBoolToObject(o, "inhibited",
 			    alert_inhibited(c, a));
 			buf_add_json(b, o);
@@ -182,6 +182,19 @@ control_str(const cJSON *req, const char *name, bool required,
 	return j->valuestring;
 }
 
+/* Who did it: "by", a one-line label (it is logged and published). */
+static const char *
+control_by(const cJSON *req, const char **err)
+{
+	const char	*by = control_str(req, "by", true, CW_MAX_NAME, err);
+
+	if (by != NULL && !label_valid(by, strlen(by))) {
+		*err = "\"by\" must not hold control characters";
+		return NULL;
+	}
+	return by;
+}
+
 /* The reply to ack: the alert object, state "acked". */
 static void
 control_ack(struct daemon *d, const cJSON *req, struct buf *b)
@@ -193,8 +206,7 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 	cJSON		*o;
 
 	if ((id = control_str(req, "id", true, CW_MAX_CALL_ID + 32,
-	    &err)) == NULL || (by = control_str(req, "by", true,
-	    CW_MAX_NAME, &err)) == NULL) {
+	    &err)) == NULL || (by = control_by(req, &err)) == NULL) {
 		control_error(b, err);
 		return;
 	}
@@ -228,7 +240,7 @@ control_for(const cJSON *req, const char **err)
 
 	*err = "\"for\" must be a duration from 1s to 30d (like 30m, or "
 	    "seconds)";
-	if (j == NULL) {
+	if (j == NULL || cJSON_IsNull(j)) {
 		*err = "missing \"for\"";
 		return -1;
 	}
@@ -252,6 +264,8 @@ control_match(const cJSON *req, struct silence *s)
 	const cJSON	*m = cJSON_GetObjectItemCaseSensitive(req, "match");
 	const char	*q, *ag, *ru, *err;
 
+	if (m == NULL || cJSON_IsNull(m))
+		return "missing \"match\"";
 	if (!cJSON_IsObject(m))
 		return "\"match\" must be an object with queue, agent or rule";
 	if ((q = control_str(m, "queue", false, CW_MAX_NAME, &err)) == NULL &&
@@ -289,7 +303,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	cJSON		*o;
 
 	if ((dur = control_for(req, &err)) == -1 ||
-	    (by = control_str(req, "by", true, CW_MAX_NAME, &err)) == NULL) {
+	    (by = control_by(req, &err)) == NULL) {
 		control_error(b, err);
 		return;
 	}
@@ -313,7 +327,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	s->starts = daemon_clock(d);
 	s->until = s->starts + dur;
 	silences_add(&d->silences, s);
-	daemon_silences_changed(d, d->now);
+	daemon_silences_arm(d);
 	o = silence_json(s);
 	log_info("silence added silence_id=%s by=%s",
 	    cJSON_GetObjectItem(o, "silence_id")->valuestring, by);
@@ -342,7 +356,7 @@ control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
 	daemon_clock(d);
 	silences_del(&d->silences, s);
 	log_info("silence lifted silence_id=%s", id);
-	daemon_silences_changed(d, d->now);
+	daemon_silences_release(d);
 	buf_adds(b, "{\"ok\":true}");
 }
 

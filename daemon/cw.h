@@ -511,6 +511,8 @@ struct alert {
 					   published change was not a
 					   resolution */
 	bool		 pending;	/* a change was held back */
+	uint8_t		 pub_sev;	/* severity and state clients saw */
+	uint8_t		 pub_state;
 };
 struct daemon;
 const char *alert_state_name(enum alert_state);
@@ -523,8 +525,8 @@ void	 alert_resolve(struct daemon *, struct call *, enum rule, cw_time,
 void	 alert_resolve_all(struct daemon *, struct call *, cw_time);
 void	 alert_moved(struct daemon *, struct call *, const struct queue *);
 bool	 alert_held(const struct daemon *, const struct call *,
-	    const struct alert *, cw_time);
-void	 alert_release(struct daemon *, struct call *, cw_time);
+	    const struct alert *);
+void	 alert_release(struct daemon *, struct call *);
 bool	 alert_inhibited(const struct call *, const struct alert *);
 void	 alert_free(struct alert *);
 void	 alert_raise_why(struct daemon *, struct call *, enum rule, enum sev,
@@ -616,7 +618,7 @@ struct silences {
 void	 silences_init(struct silences *);
 void	 silences_free(struct silences *);
 bool	 silences_match(const struct silences *, const struct call *,
-	    enum rule, cw_time);
+	    enum rule);
 struct silence *silences_add(struct silences *, struct silence *);
 struct silence *silences_find(struct silences *, const char *);
 void	 silences_del(struct silences *, struct silence *);
@@ -722,6 +724,8 @@ struct daemon {
 	struct silences	 silences;
 	struct wheel_node silence_tn;	/* the next silence to end */
 	struct wheel_node stats_tn;	/* the next stats/<queue> round */
+	struct queue	*moved_from;	/* while an event applies: the
+					   call's queue before it */
 	struct feed	**feeds;
 	size_t		 nfeeds;
 	struct control	*control;
@@ -744,7 +748,8 @@ void		 daemon_event(struct daemon *, const struct callev *);
 void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
 void		 daemon_stats_round(struct daemon *, cw_time);
-void		 daemon_silences_changed(struct daemon *, cw_time);
+void		 daemon_silences_arm(struct daemon *);
+void		 daemon_silences_release(struct daemon *);
 int		 daemon_reload(struct daemon *, char **);
 cw_time		 daemon_clock(struct daemon *);
 struct cJSON	*daemon_stats_json(struct daemon *);

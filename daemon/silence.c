@@ -4,7 +4,7 @@
  * lasts until its expiry.  A matching alert is still tracked (snapshot
  * shows it, marked silenced) but its changes are not published; when the
  * silence ends, the alerts still open that it held back are published
- * (daemon_silences_changed).  Silences are few (a list; CW_MAX_SILENCES),
+ * (daemon_silences_release).  Silences are few (a list; CW_MAX_SILENCES),
  * so matching walks them.
  */
 #include <stdlib.h>
@@ -58,16 +58,19 @@ silence_matches(const struct silence *s, const struct call *c, enum rule r)
 	return s->rule < 0 || s->rule == (int)r;
 }
 
-/* Whether a silence in force at now (up to its end) matches r on c. */
+/*
+ * Whether a silence matches rule r on call c.  A silence is in force
+ * while it is in the list: from when it is added until the clock passes
+ * its end (the daemon's timer then expires it), so a change is held
+ * whatever time it is stamped with.
+ */
 bool
-silences_match(const struct silences *ss, const struct call *c, enum rule r,
-    cw_time now)
+silences_match(const struct silences *ss, const struct call *c, enum rule r)
 {
 	const struct silence *s;
 
 	for (s = ss->head; s != NULL; s = s->next)
-		if (s->until >= now && s->starts <= now &&
-		    silence_matches(s, c, r))
+		if (silence_matches(s, c, r))
 			return true;
 	return false;
 }

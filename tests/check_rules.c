@@ -1117,7 +1117,15 @@ START_TEST(silence_errors)
 {
 	static const char *const bad[][2] = {
 		{ "{\"cmd\":\"silence\",\"for\":\"30m\",\"by\":\"ann\"}",
+		    "missing \"match\"" },
+		{ "{\"cmd\":\"silence\",\"match\":[\"sales\"],\"for\":\"30m\","
+		    "\"by\":\"ann\"}",
 		    "\"match\" must be an object with queue, agent or rule" },
+		{ "{\"cmd\":\"silence\",\"match\":{\"queue\":\"sales\"},"
+		    "\"for\":null,\"by\":\"ann\"}", "missing \"for\"" },
+		{ "{\"cmd\":\"silence\",\"match\":{\"queue\":\"sales\"},"
+		    "\"for\":\"30m\",\"by\":\"x\\nevent rejected\"}",
+		    "\"by\" must not hold control characters" },
 		{ "{\"cmd\":\"silence\",\"match\":{},\"for\":\"30m\","
 		    "\"by\":\"ann\"}",
 		    "\"match\" needs at least one of queue, agent, rule" },
@@ -1183,23 +1191,35 @@ START_TEST(silence_end_publishes_an_escalation_it_held_back)
 }
 END_TEST
 
-/* An ack held by a silence goes out when it ends. */
-START_TEST(silence_end_publishes_an_ack_it_held_back)
+/*
+ * An ack goes out at once, silence or not, when clients saw the alert;
+ * an ack of an alert they never saw waits for the silence to end.
+ */
+START_TEST(silence_holds_an_ack_only_of_an_alert_never_seen)
 {
 	cJSON	*r;
 
 	EV("answered", "c1", 0, ",\"queue\":\"sales\"");
-	HEARTBEAT(250);
+	HEARTBEAT(250);			/* c1 fires, before the silence */
+	EV("answered", "c2", 10, ",\"queue\":\"sales\"");
 	r = ctl_ok("{\"cmd\":\"silence\",\"match\":{\"queue\":\"sales\"},"
 	    "\"for\":\"1m\",\"by\":\"ann\"}");	/* ends at 310 */
 	cJSON_Delete(r);
+	HEARTBEAT(260);			/* c2 fires at 250: held */
+	ck_assert_uint_eq(td->nmsgs, 1);
 	r = ctl_ok("{\"cmd\":\"ack\",\"id\":\"c1/long_call\",\"by\":\"bob\"}");
 	cJSON_Delete(r);
-	ck_assert_uint_eq(td->nmsgs, 1);
-	HEARTBEAT(311);
 	ck_assert_uint_eq(td->nmsgs, 2);
+	ck_assert_str_eq(testd_str(td->msgs[1], "id"), "c1/long_call");
 	ck_assert_str_eq(testd_str(td->msgs[1], "state"), "acked");
-	ck_assert_str_eq(testd_str(td->msgs[1], "acked_by"), "bob");
+	r = ctl_ok("{\"cmd\":\"ack\",\"id\":\"c2/long_call\",\"by\":\"bob\"}");
+	cJSON_Delete(r);
+	ck_assert_uint_eq(td->nmsgs, 2);
+	HEARTBEAT(311);
+	ck_assert_uint_eq(td->nmsgs, 3);
+	ck_assert_str_eq(testd_str(td->msgs[2], "id"), "c2/long_call");
+	ck_assert_str_eq(testd_str(td->msgs[2], "state"), "acked");
+	ck_assert_str_eq(testd_str(td->msgs[2], "acked_by"), "bob");
 }
 END_TEST
 
@@ -1616,6 +1636,94 @@ START_TEST(snapshot_seq_is_the_last_published)
 END_TEST
 
 /* The suite: one case per behaviour. */
+/* 14. Edge cases a review found. */
+
+/* An event that moves a call and ends it: "ended" on both queues. */
+START_TEST(a_call_moved_and_ended_at_once_leaves_the_old_queue)
+{
+	EV("queued", "c2", 0, ",\"queue\":\"billing\"");
+	EV("abandoned", "c2", 30, ",\"queue\":\"sales\"");
+	ck_assert_uint_eq(td->nothers, 3);
+	check_call(1, "call/billing", "ended", T0 + 30, "ended", 0, 0);
+	check_call(2, "call/sales", "ended", T0 + 30, "ended", 0, 0);
+	ck_assert_str_eq(testd_str(td->others[1], "moved_from"), "billing");
+	ck_assert_str_eq(testd_str(td->others[2], "moved_from"), "billing");
+	ck_assert_str_eq(testd_str(td->others[2], "end"), "abandoned");
+}
+END_TEST
+
+/* A transfer away from a silenced agent releases what it held. */
+START_TEST(transfer_to_another_agent_releases_an_agent_silence)
+{
+	cJSON	*r;
+
+	EV("answered", "c1", 0, ",\"queue\":\"sales\",\"agent\":\"a-7\"");
+	r = ctl_ok("{\"cmd\":\"silence\",\"match\":{\"agent\":\"a-7\"},"
+	    "\"for\":\"1h\",\"by\":\"ann\"}");
+	cJSON_Delete(r);
+	EV("escalate", "c1", 10, ",\"level\":1");
+	ck_assert_uint_eq(td->nmsgs, 0);
+	EV("transferred", "c1", 20, ",\"to_agent\":\"a-8\"");
+	ck_assert_uint_eq(td->nmsgs, 1);
+	check_alert(td->msgs[0], "firing", "warning", T0 + 10, 1, 1);
+	ck_assert_str_eq(testd_str(td->msgs[0], "agent"), "a-8");
+}
+END_TEST
+
+/* A change stamped before a silence began, arriving during it, is held. */
+START_TEST(a_silence_holds_changes_by_when_they_arrive)
+{
+	cJSON	*r;
+
+	EV("answered", "c2", 30, ",\"queue\":\"billing\"");
+	r = ctl_ok("{\"cmd\":\"silence\",\"match\":{\"queue\":"
+	    "\"billing\"},\"for\":\"1m\",\"by\":\"ann\"}");
+	cJSON_Delete(r);
+	EV("escalate", "c2", 25, ",\"level\":2");	/* late */
+	ck_assert_uint_eq(td->nmsgs, 0);
+	HEARTBEAT(91);
+	ck_assert_uint_eq(td->nmsgs, 1);
+	check_alert(td->msgs[0], "firing", "critical", T0 + 25, 2, 2);
+}
+END_TEST
+
+/*
+ * A move announces on the old queue's topic only what clients saw there;
+ * the change a silence on that queue held goes out on the new queue.
+ */
+START_TEST(a_move_keeps_a_held_change_off_the_old_topic)
+{
+	cJSON	*r;
+
+	EV("answered", "c1", 0, ",\"queue\":\"billing\"");
+	EV("escalate", "c1", 10, ",\"level\":1");
+	ck_assert_uint_eq(td->nmsgs, 1);
+	r = ctl_ok("{\"cmd\":\"silence\",\"match\":{\"queue\":"
+	    "\"billing\"},\"for\":\"1h\",\"by\":\"ann\"}");
+	cJSON_Delete(r);
+	EV("escalate", "c1", 20, ",\"level\":2");
+	ck_assert_uint_eq(td->nmsgs, 1);
+	EV("transferred", "c1", 30, ",\"to_queue\":\"support\"");
+	ck_assert_uint_eq(td->nmsgs, 3);
+	ck_assert_str_eq(td->topics[1], "alert/billing/warning");
+	ck_assert_str_eq(testd_str(td->msgs[1], "state"), "firing");
+	ck_assert_str_eq(testd_str(td->msgs[1], "moved_from"), "billing");
+	ck_assert_str_eq(td->topics[2], "alert/support/critical");
+	ck_assert_str_eq(testd_str(td->msgs[2], "state"), "escalated");
+}
+END_TEST
+
+/* A late sentiment score does not overrule a newer one. */
+START_TEST(a_late_sentiment_score_changes_nothing)
+{
+	EV("answered", "c1", 0, ",\"queue\":\"sales\"");
+	EV("sentiment", "c1", 20, ",\"score\":0.4");
+	EV("sentiment", "c1", 10, ",\"score\":-0.9");
+	ck_assert_uint_eq(td->nmsgs, 0);
+	ck_assert_uint_eq(td->d->n.ignored, 1);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -1688,7 +1796,7 @@ rules_suite(void)
 	tcase_add_test(tc, unsilence_errors);
 	tcase_add_test(tc, silence_errors);
 	tcase_add_test(tc, silence_end_publishes_an_escalation_it_held_back);
-	tcase_add_test(tc, silence_end_publishes_an_ack_it_held_back);
+	tcase_add_test(tc, silence_holds_an_ack_only_of_an_alert_never_seen);
 	tcase_add_test(tc,
 	    silence_holds_lines_crossed_before_its_end_after_a_clock_jump);
 	tcase_add_test(tc, silence_is_in_force_until_the_clock_passes_its_end);
@@ -1710,6 +1818,14 @@ rules_suite(void)
 	tcase_add_test(tc, stats_after_a_clock_jump_publish_one_round);
 	tcase_add_test(tc, stats_round_the_clock_lands_on_is_not_skipped);
 	tcase_add_test(tc, snapshot_seq_is_the_last_published);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("review");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_call_moved_and_ended_at_once_leaves_the_old_queue);
+	tcase_add_test(tc, transfer_to_another_agent_releases_an_agent_silence);
+	tcase_add_test(tc, a_silence_holds_changes_by_when_they_arrive);
+	tcase_add_test(tc, a_move_keeps_a_held_change_off_the_old_topic);
+	tcase_add_test(tc, a_late_sentiment_score_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

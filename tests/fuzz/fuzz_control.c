@@ -52,20 +52,23 @@ static struct fuzzd	*fuzz_control_d;
 static uint64_t		 fuzz_control_seq;
 static size_t		 fuzz_control_calls;
 
-/* Build the daemon with its calls and alerts. */
+/*
+ * Build the daemon with its calls and alerts.  The config's memory file
+ * is made once: the daemon reads it again on "reload".
+ */
 static void
 fuzz_control_build(void)
 {
+	static char	*path;
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*cfg;
-	char		*path;
 	size_t		 i;
 
-	path = fuzz_memfd("fuzz-control.yaml", fuzz_control_conf,
-	    sizeof fuzz_control_conf - 1);
+	if (path == NULL)
+		path = fuzz_memfd("fuzz-control.yaml", fuzz_control_conf,
+		    sizeof fuzz_control_conf - 1);
 	if ((cfg = config_load(path, &errs)) == NULL)
 		fuzz_fail("the control harness's config: %s", errs.v[0]);
-	free(path);
 	fuzz_free(fuzz_control_d);
 	fuzz_control_d = fuzz_new(cfg);
 	for (i = 0; i < nitems(fuzz_control_events); i++)
