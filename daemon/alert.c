@@ -129,9 +129,9 @@ alert_message(const struct daemon *d, const struct call *c,
 		    v);
 		break;
 	case RULE_SENTIMENT:
-		snprintf(out, len, "sentiment %.2f, below %.2f%s",
-		    alert_num(a->value), alert_num(a->threshold),
-		    end ? " (cleared)" : "");
+		snprintf(out, len, end ? "sentiment back to %.2f, limit %.2f" :
+		    "sentiment %.2f, below %.2f", alert_num(a->value),
+		    alert_num(a->threshold));
 		break;
 	case RULE_MANY_HOLDS:
 		snprintf(out, len, "put on hold %.0f times",
@@ -143,8 +143,9 @@ alert_message(const struct daemon *d, const struct call *c,
 		break;
 	case RULE_SHORT_CALLS:
 		snprintf(out, len, "agent %s: %.0f calls under %s in the "
-		    "last hour", c->agent != NULL ? c->agent->s : "?",
-		    alert_num(a->value), range_short(c, th, sizeof th));
+		    "last hour%s", c->agent != NULL ? c->agent->s : "?",
+		    alert_num(a->value), range_short(c, th, sizeof th),
+		    end ? " (call over)" : "");
 		break;
 	case RULE_COUNT:
 		snprintf(out, len, "%s", rule_name(a->rule));

@@ -358,11 +358,16 @@ call_publish(struct daemon *d, const struct call *c, const char *event,
 	call_publish_on(d, c, c->q, event, t, from, NULL);
 }
 
-/* The call's level (its highest open severity) changed at t. */
+/*
+ * The call's level (its highest open severity) changed at t: say so on
+ * call/, or, while an event applies to it, once the event has applied.
+ */
 void
 call_level_changed(struct daemon *d, const struct call *c, cw_time t)
 {
-	if (c->state != CALL_ENDED)
+	if (c == d->applying)
+		d->level_dirty = true;
+	else if (c->state != CALL_ENDED)
 		call_publish(d, c, "level", t, NULL);
 }
 
@@ -758,6 +763,9 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 	s0 = c->state;
 	tr0 = c->transfers;
 	late = t < c->last_ts;
+	/* Level changes while the event applies go out once, after it. */
+	d->applying = c;
+	d->level_dirty = false;
 	if (!late) {
 		c->last_ts = t;
 		call_names(d, c, ev, t);
@@ -766,6 +774,7 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 	d->moved_from = q0;
 	step = late ? call_step_late(d, c, ev, t) : call_step(d, c, ev, t);
 	d->moved_from = NULL;
+	d->applying = NULL;
 	switch (step) {
 	case CALL_STEP_IGNORED:
 		d->n.ignored++;
@@ -775,14 +784,19 @@ call_apply(struct daemon *d, const struct callev *ev, cw_time t)
 		    late ? " late=yes" : "");
 		if (created)
 			call_publish(d, c, ev_type_name(ev->type), t, NULL);
+		else if (d->level_dirty)
+			call_publish(d, c, "level", t, NULL);
 		call_rearm(d, c);
 		break;
 	case CALL_STEP_OK:
 		d->n.applied++;
+		/* Its call/ message carries the level, if it has one. */
 		if (created || c->state != s0 || c->q != q0 ||
 		    c->transfers != tr0)
 			call_publish(d, c, ev_type_name(ev->type), t,
 			    c->q != q0 ? q0 : NULL);
+		else if (d->level_dirty)
+			call_publish(d, c, "level", t, NULL);
 		call_rearm(d, c);
 		break;
 	case CALL_STEP_ENDED:

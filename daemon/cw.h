@@ -459,6 +459,7 @@ struct queue {
 	struct qrules	 r;		/* resolved thresholds */
 	uint32_t	 nstate[CALL_NSTATES];	/* live calls per state */
 	uint32_t	 over_normal;	/* live calls past normal[1] */
+	bool		 configured;	/* named in the config's queues */
 	struct call	**wait;		/* queued calls, min-heap by queued_at */
 	uint32_t	 nwait;
 	uint32_t	 capwait;
@@ -485,6 +486,7 @@ cw_time	 queue_oldest(const struct queue *);
 void	 queue_count_answer(struct queue *, cw_time, cw_time);
 void	 queue_count_abandon(struct queue *, cw_time, cw_time);
 void	 queue_count_handled(struct queue *, cw_time, cw_time);
+bool	 queue_idle(const struct queue *, cw_time);
 struct cJSON *queue_stats_json(const struct queue *, cw_time);
 
 /* alert.c: one alert per call and rule; firing, escalated, resolved. */
@@ -726,6 +728,8 @@ struct daemon {
 	struct wheel_node stats_tn;	/* the next stats/<queue> round */
 	struct queue	*moved_from;	/* while an event applies: the
 					   call's queue before it */
+	const struct call *applying;	/* the call an event applies to */
+	bool		 level_dirty;	/* ... whose level changed */
 	struct feed	**feeds;
 	size_t		 nfeeds;
 	struct control	*control;

@@ -65,7 +65,12 @@ daemon_stats_round(struct daemon *d, cw_time t)
 	cw_time		 iv = d->cfg->stats_interval;
 
 	while ((q = queues_next(&d->queues, &pos)) != NULL) {
-		cJSON	*o = queue_stats_json(q, t);
+		cJSON	*o;
+
+		/* A queue the config does not name goes quiet when idle. */
+		if (!q->configured && queue_idle(q, t))
+			continue;
+		o = queue_stats_json(q, t);
 
 		snprintf(topic, sizeof topic, "%s%s", CW_TOPIC_STATS,
 		    q->name);

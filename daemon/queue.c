@@ -126,12 +126,16 @@ queues_reconfigure(struct queues *qs, const struct config *cfg)
 	while ((q = smap_next(&qs->map, &pos)) != NULL) {
 		config_resolve(cfg, q->name, &qc);
 		queue_rules(&q->r, &qc);
+		q->configured = false;
 	}
-	for (i = 0; i < cfg->nqueues; i++)
-		if (queues_get(qs, cfg, cfg->queues[i].name, false) == NULL)
-			queues_make(qs, cfg, cfg->queues[i].name,
+	for (i = 0; i < cfg->nqueues; i++) {
+		if ((q = queues_get(qs, cfg, cfg->queues[i].name, false)) ==
+		    NULL)
+			q = queues_make(qs, cfg, cfg->queues[i].name,
 			    smap_hash(&qs->map, cfg->queues[i].name,
 			    strlen(cfg->queues[i].name)));
+		q->configured = true;
+	}
 	if (queues_get(qs, cfg, CW_QUEUE_DEFAULT, false) == NULL &&
 	    qs->count < qs->max)
 		(void)queues_get(qs, cfg, CW_QUEUE_DEFAULT, true);
@@ -296,6 +300,23 @@ queue_hour(const struct queue *q, cw_time now, struct qbucket *sum)
 			sum->handle_sum += b->handle_sum;
 		}
 	}
+}
+
+/*
+ * Whether the queue shows nothing: no live call and nothing handled,
+ * answered or abandoned in the hour before now.
+ */
+bool
+queue_idle(const struct queue *q, cw_time now)
+{
+	struct qbucket	 h;
+	int		 s;
+
+	for (s = 0; s < CALL_NSTATES; s++)
+		if (q->nstate[s] > 0)
+			return false;
+	queue_hour(q, now, &h);
+	return h.handled == 0 && h.answered == 0 && h.abandoned == 0;
 }
 
 /* The stats object of SPEC 5 (with "seq" for pub_send to fill). */

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +176,12 @@ bank_convert(const char *tsv, const char *out)
 	free(tool);
 }
 
-/* Replay events into out with the daemon; it must exit 0. */
+/* Replay events into out with the daemon on conf; it must exit 0. */
 static void
-bank_replay(const char *events, const char *out)
+bank_replay_on(const char *conf_path, const char *events, const char *out)
 {
 	char	*daemon = bank_build("callwatchd");
-	char	*conf = bank_src(BANK_CONF);
+	char	*conf = bank_src(conf_path);
 	char	*argv[] = { daemon, (char *)"-c", conf, (char *)"--replay",
 	    (char *)events, NULL };
 	int	 rc;
@@ -191,6 +192,13 @@ bank_replay(const char *events, const char *out)
 	    conf, events, rc);
 	free(daemon);
 	free(conf);
+}
+
+/* Replay events into out on the bank's config. */
+static void
+bank_replay(const char *events, const char *out)
+{
+	bank_replay_on(BANK_CONF, events, out);
 }
 
 /* Run bankcheck TSV OUTPUT (or -e TSV when output is NULL) into log. */
@@ -420,6 +428,42 @@ START_TEST(replay_is_deterministic)
 	free(events);
 	free(a);
 	free(b);
+}
+END_TEST
+
+/*
+ * Every rule once, end to end through --replay (tests/data/rules.jsonl,
+ * one scenario per call, told in tests/data/README): the output equals
+ * the hand-checked golden file object for object, alerts, call/ and
+ * stats/ messages alike.
+ */
+START_TEST(replay_of_every_rule_matches_its_golden_output)
+{
+	char	*events = bank_src("tests/data/rules.jsonl");
+	char	*golden = bank_src("tests/data/rules.golden.jsonl");
+	char	*out = bank_tmp("rules.jsonl");
+	struct bank_lines got, want;
+	size_t	 i;
+
+	bank_replay_on("tests/conf/replay-rules.yaml", events, out);
+	bank_load(out, &got);
+	bank_load(golden, &want);
+	for (i = 0; i < got.n && i < want.n; i++) {
+		char	*g = cJSON_PrintUnformatted(got.v[i]);
+		char	*w = cJSON_PrintUnformatted(want.v[i]);
+
+		ck_assert_msg(cJSON_Compare(got.v[i], want.v[i], true),
+		    "line %zu:\n got  %s\n want %s", i + 1, g, w);
+		cJSON_free(g);
+		cJSON_free(w);
+	}
+	ck_assert_msg(got.n == want.n, "%zu lines, golden has %zu", got.n,
+	    want.n);
+	bank_unload(&got);
+	bank_unload(&want);
+	free(events);
+	free(golden);
+	free(out);
 }
 END_TEST
 
@@ -864,6 +908,7 @@ replay_bank_suite(void)
 	tcase_set_timeout(replay, 600);
 	tcase_add_test(replay, replay_matches_oracle);
 	tcase_add_test(replay, replay_is_deterministic);
+	tcase_add_test(replay, replay_of_every_rule_matches_its_golden_output);
 	suite_add_tcase(s, replay);
 	return s;
 }
