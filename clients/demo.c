@@ -40,6 +40,7 @@ struct demo_call {
 	double		 talk;		/* talk time left at answer */
 	bool		 hold;		/* will put the caller on hold */
 	bool		 transfer;	/* will transfer once */
+	bool		 escalate;	/* will ask for a supervisor */
 };
 
 struct demo {
@@ -140,6 +141,7 @@ demo_new_call(struct demo *d, double queued_at)
 	c->talk = demo_handle_time(d);
 	c->hold = demo_uniform(d) < 0.3;
 	c->transfer = demo_uniform(d) < 0.08;
+	c->escalate = demo_uniform(d) < 0.05;
 	c->next = queued_at + c->patience;
 	return c;
 }
@@ -153,8 +155,9 @@ demo_arrive(struct demo *d, double now, double queued_at)
 
 	if (c == NULL)
 		return;
+	/* A few hundred regular callers: some call again (repeat_caller). */
 	snprintf(extra, sizeof extra, ",\"caller\":\"+1555%07d\","
-	    "\"queued_at\":%.3f", (int)(demo_uniform(d) * 9999999),
+	    "\"queued_at\":%.3f", 1000 + (int)(demo_uniform(d) * 400),
 	    queued_at);
 	demo_send(d, "queued", c, now, extra);
 }
@@ -173,7 +176,8 @@ demo_answer(struct demo *d, struct demo_call *c, int a, double now,
 	    "\"queued_at\":%.3f,\"answered_at\":%.3f", 1001 + a,
 	    c->queued_at, t);
 	demo_send(d, "answered", c, now, extra);
-	c->next = t + (c->hold || c->transfer ? c->talk / 2 : c->talk);
+	c->next = t + (c->hold || c->transfer || c->escalate ? c->talk / 2 :
+	    c->talk);
 }
 
 /* Move one call forward if its time has come. */
@@ -197,6 +201,15 @@ demo_step(struct demo *d, struct demo_call *c, double now)
 			snprintf(extra, sizeof extra, ",\"to_queue\":\"%s\"",
 			    demo_queues[c->queue]);
 			demo_send(d, "transferred", c, now, extra);
+			c->next = now + c->talk / 2;
+		} else if (c->escalate) {
+			c->escalate = false;
+			snprintf(extra, sizeof extra, ",\"level\":%d,\"reason\":"
+			    "\"asked for a supervisor\"",
+			    demo_uniform(d) < 0.3 ? 2 : 1);
+			demo_send(d, "escalate", c, now, extra);
+			demo_send(d, "sentiment", c, now + 1,
+			    ",\"score\":-0.7");
 			c->next = now + c->talk / 2;
 		} else {
 			demo_send(d, "hangup", c, now, "");
@@ -257,7 +270,7 @@ demo_seed(struct demo *d, double now)
 
 		if ((c = demo_new_call(d, now - since - 20)) == NULL)
 			return;
-		c->hold = c->transfer = false;
+		c->hold = c->transfer = c->escalate = false;
 		c->talk = since + demo_handle_time(d);
 		demo_answer(d, c, a, now, now - since);
 	}
@@ -283,7 +296,7 @@ demo_print(const char *json, size_t len)
 		t = (time_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o,
 		    "ts"));
 		strftime(hm, sizeof hm, "%H:%M:%S", localtime(&t));
-		printf("%s %-9s %-8s %-8s %-11s %-6s %-9s %s\n", hm,
+		printf("%s %-9s %-8s %-8s %-11s %-6s %-13s %s\n", hm,
 		    cJSON_GetStringValue(cJSON_GetObjectItem(o, "state")),
 		    sev, cJSON_GetStringValue(cJSON_GetObjectItem(o,
 		    "queue")), cJSON_GetStringValue(cJSON_GetObjectItem(o,
