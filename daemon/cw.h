@@ -638,6 +638,14 @@ void	 shorts_init(struct shorts *, uint64_t);
 void	 shorts_free(struct shorts *);
 int	 shorts_add(struct shorts *, const char *, cw_time);
 
+/* The systemd notify protocol (notify.c). */
+int	 notify_open(void);
+void	 notify_send(const char *, ...) CW_PRINTF(1, 2);
+void	 notify_reloading(void);
+void	 notify_watchdog(struct event_base *);
+uint64_t notify_count(void);
+void	 notify_close(void);
+
 /* Remembered callers, for repeat_caller (callers.c). */
 struct caller_slot {
 	uint64_t	 key;		/* keyed hash of the number; 0 = empty */
@@ -753,6 +761,7 @@ void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
 void		 daemon_stats_round(struct daemon *, cw_time);
 void		 daemon_silences_arm(struct daemon *);
+void		 daemon_status(struct daemon *, bool);
 void		 daemon_silences_release(struct daemon *);
 int		 daemon_reload(struct daemon *, char **);
 cw_time		 daemon_clock(struct daemon *);

@@ -420,6 +420,16 @@ daemon_keep_sockets(struct config *old, struct config *nc)
 #undef SWAP
 }
 
+/* Tell systemd how things stand (STATUS=), and that we are ready. */
+void
+daemon_status(struct daemon *d, bool ready)
+{
+	notify_send("%sSTATUS=%zu live calls, %zu queues, %llu events, "
+	    "%llu published", ready ? "READY=1\n" : "", calls_count(&d->calls),
+	    d->queues.count, (unsigned long long)d->n.received,
+	    d->pub != NULL ? (unsigned long long)pub_published(d->pub) : 0ULL);
+}
+
 /*
  * Reload the config from its file.  On error keep the running one and
  * return -1 with *cause (each error is logged).  New thresholds apply to
@@ -435,7 +445,9 @@ daemon_reload(struct daemon *d, char **cause)
 	cw_time		 iv;
 
 	log_info("reloading configuration path=%s", d->cfg->path);
+	notify_reloading();
 	if ((nc = config_load(d->cfg->path, &errs)) == NULL) {
+		daemon_status(d, true);
 		for (i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.v[i]);
 		xasprintf(cause, "%zu error%s in %s", errs.n,
@@ -473,6 +485,7 @@ daemon_reload(struct daemon *d, char **cause)
 		call_settle(d, settle[i]);
 	free(settle);
 	timers_advance(d->timers, d->now);
+	daemon_status(d, true);
 	return 0;
 }
 

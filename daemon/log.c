@@ -1,6 +1,9 @@
 /*
  * Logging: one line per event, "what key=value key=value", to stderr
- * (the journal under systemd).  The only global state of the daemon.
+ * (the journal under systemd).  When stderr is the journal's stream
+ * ($JOURNAL_STREAM names its device and inode), each line starts with
+ * its syslog priority ("<4>"), so journalctl -p filters by level.  The
+ * only global state of the daemon.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cw.h"
 
@@ -15,6 +19,24 @@ int log_level = LOG_LVL_INFO;
 static const char *log_prefix = "callwatchd";
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
+/* Syslog priorities of the levels: err, warning, info, debug. */
+static const char *const log_prios[] = { "<3>", "<4>", "<6>", "<7>" };
+static bool log_journal;	/* stderr is the journal's stream */
+
+/* Whether stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names. */
+static bool
+log_to_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &sb) == -1)
+		return false;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
 
 /* Set the level and the name that starts every line. */
 void
@@ -23,6 +45,7 @@ log_init(int level, const char *prefix)
 	log_level = level;
 	if (prefix != NULL)
 		log_prefix = prefix;
+	log_journal = log_to_journal();
 }
 
 /* Change the level (config reload, -v). */
@@ -67,11 +90,12 @@ log_vwrite(int level, const char *errstr, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (errstr != NULL)
-		fprintf(stderr, "%s: %s: %s: %s\n", log_prefix,
-		    log_names[level], msg, errstr);
+		fprintf(stderr, "%s%s: %s: %s: %s\n", log_journal ?
+		    log_prios[level] : "", log_prefix, log_names[level], msg,
+		    errstr);
 	else
-		fprintf(stderr, "%s: %s: %s\n", log_prefix, log_names[level],
-		    msg);
+		fprintf(stderr, "%s%s: %s: %s\n", log_journal ?
+		    log_prios[level] : "", log_prefix, log_names[level], msg);
 }
 
 /* A warning with strerror(errno) appended. */

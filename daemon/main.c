@@ -47,12 +47,24 @@ main_config(const char *path)
 	exit(1);
 }
 
+#define MAIN_STATUS_SECONDS	10	/* STATUS= refresh */
+
+/* The STATUS= line systemd shows, now and then. */
+static void
+main_status(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_status(arg, false);
+}
+
 /* Run the daemon until SIGTERM or SIGINT. */
 static int
 main_run(struct config *cfg, bool verbose)
 {
 	struct event_config *ec = event_config_new();
 	struct event_base *base;
+	struct event	*status;
 	struct daemon	*d;
 	char		*cause = NULL;
 
@@ -62,22 +74,35 @@ main_run(struct config *cfg, bool verbose)
 	event_config_free(ec);
 	d = daemon_new(base, cfg, false);
 	d->verbose = verbose;
+	(void)notify_open();
 	if (daemon_open(d, &cause) == -1) {
 		log_warnx("%s", cause);
+		notify_send("STATUS=failed to start: %s", cause);
 		free(cause);
 		daemon_free(d);
 		event_base_free(base);
+		notify_close();
 		return 1;
 	}
 	log_info("callwatchd started version=%s config=%s clock=%s feeds=%zu "
 	    "publish=%s control=%s", MAIN_VERSION, d->cfg->path,
 	    d->cfg->clock == CLOCK_WALL ? "wall" : "event", d->cfg->nfeeds,
 	    d->cfg->pub_endpoint, d->cfg->control_endpoint);
+	/* Every socket is bound: ready, and the loop pings the watchdog. */
+	daemon_status(d, true);
+	notify_watchdog(base);
+	status = event_new(base, -1, EV_PERSIST, main_status, d);
+	if (status == NULL || event_add(status, &(struct timeval){
+	    MAIN_STATUS_SECONDS, 0 }) == -1)
+		fatalx("status timer");
 	event_base_dispatch(base);
+	notify_send("STOPPING=1\nSTATUS=stopping");
 	log_info("callwatchd stopped calls=%zu published=%llu",
 	    calls_count(&d->calls), (unsigned long long)pub_published(d->pub));
+	event_free(status);
 	daemon_free(d);
 	event_base_free(base);
+	notify_close();
 	return 0;
 }
 

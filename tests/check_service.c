@@ -1,0 +1,304 @@
+/*
+ * callwatchd as a system service: the systemd notify protocol spoken to a
+ * socket the test binds (READY, STATUS, WATCHDOG, RELOADING, STOPPING),
+ * and the unit file's hardening as systemd-analyze scores it.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "bb.h"
+
+#define SVC_CONF							\
+	"daemon:\n"							\
+	"  clock: wall\n"						\
+	"  state_file: \"\"\n"						\
+	"feeds:\n"							\
+	"  - name: main\n"						\
+	"    endpoint: %s\n"						\
+	"publish:\n"							\
+	"  endpoint: %s\n"						\
+	"control:\n"							\
+	"  endpoint: %s\n"
+
+static struct bb b;
+static int	 nfd = -1;	/* our end of NOTIFY_SOCKET */
+
+/* A fresh folder and ports. */
+static void
+setup(void)
+{
+	bb_init(&b);
+}
+
+/* Stop whatever runs, clean up. */
+static void
+teardown(void)
+{
+	if (nfd != -1)
+		close(nfd);
+	nfd = -1;
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("JOURNAL_STREAM");
+	bb_cleanup(&b);
+}
+
+/*
+ * Bind the notify socket: a path in the test's folder, or an abstract
+ * name; point NOTIFY_SOCKET (which the daemon inherits) at it.
+ */
+static void
+svc_bind(bool abstract)
+{
+	struct sockaddr_un sa;
+	char		 name[96];
+	socklen_t	 len;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (abstract)
+		snprintf(name, sizeof name, "@callwatch-test-%d", getpid());
+	else
+		snprintf(name, sizeof name, "%s/notify", b.dir);
+	memcpy(sa.sun_path, name, strlen(name));
+	if (abstract)
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(name));
+	nfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ck_assert_int_ge(nfd, 0);
+	ck_assert_msg(bind(nfd, (struct sockaddr *)&sa, len) == 0,
+	    "bind %s: %s", name, strerror(errno));
+	setenv("NOTIFY_SOCKET", name, 1);
+}
+
+/* The next notify datagram, or NULL after ms. */
+static char *
+svc_recv(int ms)
+{
+	static char	 buf[1024];
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	ssize_t		 n;
+
+	setsockopt(nfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if ((n = recv(nfd, buf, sizeof buf - 1, 0)) <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Wait up to ms for a datagram holding line (like "READY=1"). */
+static char *
+svc_wait(const char *line, int ms)
+{
+	double	 end = bb_now() + ms / 1000.0;
+	char	*m;
+
+	while (bb_now() < end) {
+		if ((m = svc_recv((int)((end - bb_now()) * 1000) + 1)) == NULL)
+			return NULL;
+		if (strncmp(m, line, strlen(line)) == 0 || (strstr(m, line) &&
+		    strstr(m, line)[-1] == '\n'))
+			return m;
+	}
+	return NULL;
+}
+
+/* Start the daemon on the standard config. */
+static void
+svc_start(void)
+{
+	bb_write_conf(&b, SVC_CONF, b.feed, b.pub, b.ctl);
+	ck_assert_msg(bb_start(&b) == 0, "daemon did not start (see %s)",
+	    b.log);
+}
+
+/* The whole life: ready, watchdog, reload (good and bad), stopping. */
+static void
+svc_life(void)
+{
+	char	*m;
+	double	 t0;
+	int	 pings = 0;
+
+	setenv("WATCHDOG_USEC", "400000", 1);
+	svc_start();
+	m = svc_wait("READY=1", 3000);
+	ck_assert_msg(m != NULL, "no READY=1");
+	ck_assert_msg(strstr(m, "\nSTATUS=0 live calls") != NULL,
+	    "READY without a STATUS: %s", m);
+	/* The loop pings every 200 ms (what is queued already aside). */
+	while (svc_recv(20) != NULL)
+		;
+	t0 = bb_now();
+	while (bb_now() < t0 + 1.0)
+		if ((m = svc_recv(300)) != NULL && strcmp(m, "WATCHDOG=1") == 0)
+			pings++;
+	ck_assert_msg(pings >= 3 && pings <= 7, "%d watchdog pings in 1 s",
+	    pings);
+	/* A reload says so, and is ready again. */
+	ck_assert_int_eq(kill(b.pid, SIGHUP), 0);
+	m = svc_wait("RELOADING=1", 3000);
+	ck_assert_msg(m != NULL, "no RELOADING=1");
+	ck_assert_msg(strstr(m, "\nMONOTONIC_USEC=") != NULL, "%s", m);
+	ck_assert_ptr_nonnull(svc_wait("READY=1", 3000));
+	/* A broken config: the same, and the daemon stays on the old one. */
+	bb_write_conf(&b, "daemon: {clock: sometimes}\n");
+	ck_assert_int_eq(kill(b.pid, SIGHUP), 0);
+	ck_assert_ptr_nonnull(svc_wait("RELOADING=1", 3000));
+	ck_assert_ptr_nonnull(svc_wait("READY=1", 3000));
+	ck_assert(bb_wait_log(&b, "reload failed", 3000));
+	ck_assert_ptr_nonnull(bb_request(&b, "{\"cmd\":\"stats\"}", 3000));
+	/* Stopping says so before the exit. */
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	ck_assert_ptr_nonnull(svc_wait("STOPPING=1", 1000));
+}
+
+START_TEST(notify_protocol_on_a_path_socket)
+{
+	svc_bind(false);
+	svc_life();
+}
+END_TEST
+
+START_TEST(notify_protocol_on_an_abstract_socket)
+{
+	svc_bind(true);
+	svc_life();
+}
+END_TEST
+
+/* Without NOTIFY_SOCKET the daemon runs as before, quietly. */
+START_TEST(no_notify_socket_no_notify)
+{
+	svc_start();
+	ck_assert_ptr_nonnull(bb_request(&b, "{\"cmd\":\"stats\"}", 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	ck_assert(!bb_log_has(&b, "notify"));
+}
+END_TEST
+
+/* A daemon that cannot start says why in STATUS= and sends no READY. */
+START_TEST(a_failed_start_says_why)
+{
+	char	*m;
+	void	*busy = zmq_socket(b.zctx, ZMQ_PUB);
+
+	/* Someone else holds the publish port. */
+	ck_assert_int_eq(zmq_bind(busy, b.pub), 0);
+	svc_bind(false);
+	bb_write_conf(&b, SVC_CONF, b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(bb_start(&b), -1);
+	zmq_close(busy);
+	m = svc_recv(3000);
+	ck_assert_msg(m != NULL, "nothing on the notify socket");
+	ck_assert_msg(strncmp(m, "STATUS=failed to start: ", 24) == 0, "%s",
+	    m);
+}
+END_TEST
+
+/* Under the journal each line carries its syslog priority. */
+START_TEST(journal_lines_carry_their_priority)
+{
+	struct stat	 sb;
+	char		 js[64];
+	FILE		*f = fopen(b.log, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(stat(b.log, &sb), 0);
+	snprintf(js, sizeof js, "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	svc_start();
+	ck_assert(bb_wait_log(&b, "<6>callwatchd: info: callwatchd started",
+	    3000));
+	bb_push(&b, "not json");
+	ck_assert(bb_wait_log(&b, "<4>callwatchd: warn: event rejected "
+	    "reason=bad_json", 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	unsetenv("JOURNAL_STREAM");
+}
+END_TEST
+
+/* Elsewhere, plain lines. */
+START_TEST(plain_lines_without_the_journal)
+{
+	setenv("JOURNAL_STREAM", "1:1", 1);	/* not our stderr */
+	svc_start();
+	ck_assert(bb_wait_log(&b, "\ncallwatchd: info: callwatchd started",
+	    3000) || bb_wait_log(&b, "callwatchd: info: callwatchd started",
+	    3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	ck_assert(!bb_log_has(&b, "<6>"));
+	unsetenv("JOURNAL_STREAM");
+}
+END_TEST
+
+/* systemd-analyze scores the unit's exposure at 2.0 or less. */
+START_TEST(unit_exposure_is_two_or_less)
+{
+	char	 unit[512], out[65536], *p;
+	const char *argv[] = { "/usr/bin/systemd-analyze", "security",
+	    "--offline=true", unit, NULL };
+	double	 score;
+	int	 rc;
+
+	snprintf(unit, sizeof unit, "%s/systemd/callwatchd.service",
+	    bb_src());
+	if (access("/usr/bin/systemd-analyze", X_OK) != 0) {
+		fprintf(stderr, "systemd-analyze is not installed; unit not "
+		    "scored\n");
+		return;
+	}
+	rc = bb_run(argv, out, sizeof out);
+	p = strstr(out, "Overall exposure level for callwatchd.service: ");
+	ck_assert_msg(p != NULL, "systemd-analyze exited %d:\n%s", rc, out);
+	score = strtod(p + strlen("Overall exposure level for "
+	    "callwatchd.service: "), NULL);
+	fprintf(stderr, "unit exposure %.1f\n", score);
+	ck_assert_msg(score <= 2.0, "exposure %.1f:\n%s", score, out);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+service_suite(void)
+{
+	Suite	*s = suite_create("service");
+	TCase	*tc = tcase_create("notify");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, notify_protocol_on_a_path_socket);
+	tcase_add_test(tc, notify_protocol_on_an_abstract_socket);
+	tcase_add_test(tc, no_notify_socket_no_notify);
+	tcase_add_test(tc, a_failed_start_says_why);
+	tcase_add_test(tc, journal_lines_carry_their_priority);
+	tcase_add_test(tc, plain_lines_without_the_journal);
+	tcase_add_test(tc, unit_exposure_is_two_or_less);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(service_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
