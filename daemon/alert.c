@@ -468,3 +468,88 @@ alert_ack(struct daemon *d, struct call *c, struct alert *a, const char *by,
 	a->ts = d->now;
 	alert_publish(d, c, a);
 }
+
+/* The alert as a member of its call's state line (state.c). */
+void
+alert_save(struct buf *b, const struct alert *a)
+{
+	buf_printf(b, "{\"rule\":\"%s\",\"sev\":%d,\"state\":%d,\"ts\":%lld,"
+	    "\"value\":%lld,\"threshold\":%lld,\"seq\":%llu,\"out\":%d,"
+	    "\"pending\":%d,\"pub_sev\":%u,\"pub_state\":%u",
+	    rule_name(a->rule), (int)a->sev, (int)a->state, (long long)a->ts,
+	    (long long)a->value, (long long)a->threshold,
+	    (unsigned long long)a->seq, a->out, a->pending, a->pub_sev,
+	    a->pub_state);
+	buf_add_member(b, "by", a->by);
+	buf_add_member(b, "note", a->note);
+	buf_add_member(b, "reason", a->reason);
+	buf_addc(b, '}');
+}
+
+/* An integer member within [lo, hi]; false if not. */
+static bool
+alert_load_int(const cJSON *o, const char *name, double lo, double hi,
+    int64_t *v)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= lo &&
+	    j->valuedouble <= hi))
+		return false;
+	*v = (int64_t)j->valuedouble;
+	return true;
+}
+
+/* An optional string member: a copy, or NULL. */
+static char *
+alert_load_str(const cJSON *o, const char *name)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(j) ? xstrdup(j->valuestring) : NULL;
+}
+
+/* Restore one open alert of call c from its state (alert_save); -1 if bad. */
+int
+alert_load(struct call *c, const cJSON *o)
+{
+	const char	*rn = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "rule"));
+	int64_t		 sev, st, ts, val, th, seq, out, pend, psev, pst;
+	struct alert	*a;
+	int		 r;
+
+	if (rn == NULL || (r = rule_parse(rn)) < 0 ||
+	    alert_find(c, (enum rule)r) != NULL ||
+	    !alert_load_int(o, "sev", SEV_INFO, SEV_CRITICAL, &sev) ||
+	    !alert_load_int(o, "state", ALERT_FIRING, ALERT_ACKED, &st) ||
+	    !alert_load_int(o, "ts", 0, 9e15, &ts) ||
+	    !alert_load_int(o, "value", -9e15, 9e15, &val) ||
+	    !alert_load_int(o, "threshold", -9e15, 9e15, &th) ||
+	    !alert_load_int(o, "seq", 0, 9e15, &seq) ||
+	    !alert_load_int(o, "out", 0, 1, &out) ||
+	    !alert_load_int(o, "pending", 0, 1, &pend) ||
+	    !alert_load_int(o, "pub_sev", SEV_NONE, SEV_CRITICAL, &psev) ||
+	    !alert_load_int(o, "pub_state", ALERT_FIRING, ALERT_RESOLVED, &pst))
+		return -1;
+	a = xcalloc(1, sizeof *a);
+	a->rule = (enum rule)r;
+	a->sev = (enum sev)sev;
+	a->state = (enum alert_state)st;
+	a->ts = ts;
+	a->value = val;
+	a->threshold = th;
+	a->seq = (uint64_t)seq;
+	a->out = out != 0;
+	a->pending = pend != 0;
+	a->pub_sev = (uint8_t)psev;
+	a->pub_state = (uint8_t)pst;
+	a->by = alert_load_str(o, "by");
+	a->note = alert_load_str(o, "note");
+	a->reason = alert_load_str(o, "reason");
+	if (a->state == ALERT_ACKED && a->by == NULL)
+		a->by = xstrdup("?");
+	a->next = c->alerts;
+	c->alerts = a;
+	return 0;
+}

@@ -114,6 +114,17 @@ buf_add_json(struct buf *b, cJSON *j)
 	}
 }
 
+/* Append ,"name":"s" with s escaped, or ,"name":null for NULL. */
+void
+buf_add_member(struct buf *b, const char *name, const char *s)
+{
+	cJSON	*j = s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+
+	buf_printf(b, ",\"%s\":", name);
+	buf_add_json(b, j);
+	cJSON_Delete(j);
+}
+
 /* The contents as a C string (valid until the next change). */
 const char *
 buf_cstr(struct buf *b)

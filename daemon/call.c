@@ -32,6 +32,8 @@ enum call_end {
 	CALL_END_STALE,		/* no event for max_call_age */
 };
 
+static void	call_end_quiet(struct daemon *, struct call *);
+
 /* The key of a call, for the map. */
 static const char *
 calls_key(const void *v)
@@ -1026,4 +1028,205 @@ call_json(const struct call *c, cw_time now)
 	else
 		cJSON_AddNullToObject(o, "level");
 	return o;
+}
+
+/* Append one time: µs, or null when unknown. */
+static void
+call_state_time(struct buf *b, const char *name, cw_time t)
+{
+	if (t == CW_TIME_NONE)
+		buf_printf(b, ",\"%s\":null", name);
+	else
+		buf_printf(b, ",\"%s\":%lld", name, (long long)t);
+}
+
+/*
+ * The call as one line of the state file (state.c): everything needed to
+ * carry on after a restart, times in µs, its open alerts inside.
+ */
+void
+call_save(struct buf *b, const struct call *c)
+{
+	const struct alert *a;
+	int		 i;
+
+	buf_adds(b, "{\"k\":\"call\"");
+	buf_add_member(b, "id", c->id);
+	buf_add_member(b, "queue", c->q->name);
+	buf_add_member(b, "agent", c->agent != NULL ? c->agent->s : NULL);
+	buf_add_member(b, "caller", call_caller(c));
+	buf_printf(b, ",\"state\":%d,\"holds\":%u,\"transfers\":%u,"
+	    "\"flags\":%u", c->state, c->holds, c->transfers,
+	    c->flags & CALL_OVER_NORMAL);
+	call_state_time(b, "queued_at", c->queued_at);
+	call_state_time(b, "answered_at", c->answered_at);
+	call_state_time(b, "wait_end", c->wait_end);
+	call_state_time(b, "hold_at", c->hold_at);
+	call_state_time(b, "hangup_at", c->hangup_at);
+	call_state_time(b, "last_seen", c->last_seen);
+	call_state_time(b, "last_ts", c->last_ts);
+	buf_adds(b, ",\"fp\":[");
+	for (i = 0; i < CALL_FP; i++)
+		buf_printf(b, "%s%u", i > 0 ? "," : "", c->fp[i]);
+	buf_printf(b, "],\"fp_next\":%u,\"alerts\":[", c->fp_next);
+	for (a = c->alerts; a != NULL; a = a->next) {
+		if (a != c->alerts)
+			buf_addc(b, ',');
+		alert_save(b, a);
+	}
+	buf_adds(b, "]}\n");
+}
+
+/* A number member of a state line; false if absent or not a number. */
+static bool
+call_load_num(const cJSON *o, const char *name, double lo, double hi,
+    double *v)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= lo &&
+	    j->valuedouble <= hi))
+		return false;
+	*v = j->valuedouble;
+	return true;
+}
+
+/* A time member: µs or null; false if neither. */
+static bool
+call_load_time(const cJSON *o, const char *name, cw_time *t)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (cJSON_IsNull(j)) {
+		*t = CW_TIME_NONE;
+		return true;
+	}
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0 &&
+	    j->valuedouble < 9e15))
+		return false;
+	*t = (cw_time)j->valuedouble;
+	return true;
+}
+
+/* A string member: a string or null (*s NULL); false otherwise. */
+static bool
+call_load_str(const cJSON *o, const char *name, const char **s)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (cJSON_IsNull(j)) {
+		*s = NULL;
+		return true;
+	}
+	if (!cJSON_IsString(j))
+		return false;
+	*s = j->valuestring;
+	return true;
+}
+
+/*
+ * A call from its state line (call_save); NULL with *why set when the
+ * line is not one.  Its timer is armed; lines it passed while the daemon
+ * was down fire at the next advance of the clock.
+ */
+const char *
+call_load(struct daemon *d, const cJSON *o)
+{
+	struct calls	*cs = &d->calls;
+	const char	*id, *qname, *agent, *caller;
+	const cJSON	*alerts, *fp, *it;
+	struct queue	*q;
+	struct call	*c;
+	double		 st, holds, tr, flags, fpn;
+	cw_time		 t[7];
+	uint64_t	 h;
+	size_t		 len, cls;
+	int		 i;
+
+	if (!call_load_str(o, "id", &id) || id == NULL ||
+	    (len = strlen(id)) == 0 || len > CW_MAX_CALL_ID ||
+	    !call_load_str(o, "queue", &qname) || qname == NULL ||
+	    !name_valid(qname, strlen(qname)) ||
+	    !call_load_str(o, "agent", &agent) ||
+	    !call_load_str(o, "caller", &caller) ||
+	    !call_load_num(o, "state", CALL_QUEUED, CALL_WRAPUP, &st) ||
+	    !call_load_num(o, "holds", 0, UINT16_MAX, &holds) ||
+	    !call_load_num(o, "transfers", 0, UINT16_MAX, &tr) ||
+	    !call_load_num(o, "flags", 0, CALL_OVER_NORMAL, &flags) ||
+	    !call_load_num(o, "fp_next", 0, CALL_FP - 1, &fpn) ||
+	    !call_load_time(o, "queued_at", &t[0]) ||
+	    !call_load_time(o, "answered_at", &t[1]) ||
+	    !call_load_time(o, "wait_end", &t[2]) ||
+	    !call_load_time(o, "hold_at", &t[3]) ||
+	    !call_load_time(o, "hangup_at", &t[4]) ||
+	    !call_load_time(o, "last_seen", &t[5]) ||
+	    !call_load_time(o, "last_ts", &t[6]) ||
+	    !cJSON_IsArray(fp = cJSON_GetObjectItemCaseSensitive(o, "fp")) ||
+	    cJSON_GetArraySize(fp) != CALL_FP ||
+	    !cJSON_IsArray(alerts = cJSON_GetObjectItemCaseSensitive(o,
+	    "alerts")))
+		return "a call with a missing or wrong field";
+	if ((agent != NULL && !label_valid(agent, strlen(agent))) ||
+	    (caller != NULL && !label_valid(caller, strlen(caller))))
+		return "a call with a bad agent or caller";
+	if (st != CALL_QUEUED && t[1] == CW_TIME_NONE)
+		return "an answered call without its answer time";
+	h = smap_hash(&cs->map, id, len);
+	if (smap_find(&cs->map, id, len, h) != NULL)
+		return "a call twice";
+	if ((q = queues_get(&d->queues, d->cfg, qname, true)) == NULL)
+		return "more queues than daemon.max_queues";
+	cls = (len + 1 + 31) / 32 - 1;
+	c = pool_get(&cs->pools[cls]);
+	memset(c, 0, offsetof(struct call, id));
+	wheel_node_init(&c->tn);
+	memcpy(c->id, id, len + 1);
+	c->idlen = (uint16_t)len;
+	c->idclass = (uint8_t)cls;
+	c->serial = ++cs->serial;
+	c->q = q;
+	c->state = (uint8_t)st;
+	c->holds = (uint16_t)holds;
+	c->transfers = (uint16_t)tr;
+	c->queued_at = t[0];
+	c->answered_at = t[1];
+	c->wait_end = t[2];
+	c->hold_at = t[3];
+	c->hangup_at = t[4];
+	c->last_seen = t[5] != CW_TIME_NONE ? t[5] : d->now;
+	c->last_ts = t[6] != CW_TIME_NONE ? t[6] : c->last_seen;
+	c->fp_next = (uint8_t)fpn;
+	i = 0;
+	for (it = fp->child; it != NULL; it = it->next)
+		c->fp[i++] = cJSON_IsNumber(it) ? (uint32_t)it->valuedouble : 0;
+	if (agent != NULL)
+		c->agent = intern_get(&d->agents, agent, strlen(agent));
+	if (caller != NULL)
+		call_set_caller(c, caller);
+	call_join_queue(c);
+	if ((unsigned)flags & CALL_OVER_NORMAL) {
+		c->flags |= CALL_OVER_NORMAL;
+		q->over_normal++;
+	}
+	smap_add(&cs->map, c, h);
+	for (it = alerts->child; it != NULL; it = it->next)
+		if (alert_load(c, it) == -1) {
+			call_end_quiet(d, c);
+			return "a call with a bad alert";
+		}
+	call_rearm(d, c);
+	return NULL;
+}
+
+/* Forget a call half restored from a bad state line: no message. */
+static void
+call_end_quiet(struct daemon *d, struct call *c)
+{
+	struct calls	*cs = &d->calls;
+
+	call_leave_queue(c);
+	timers_disarm(d->timers, &c->tn);
+	smap_del(&cs->map, c, smap_hash(&cs->map, c->id, c->idlen));
+	call_release(d, c);
+	pool_put(&cs->pools[c->idclass], c);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <xxhash.h>
 
 #include "cw.h"
@@ -166,4 +167,78 @@ callers_seen(struct callers *cs, const char *caller, cw_time start,
 	s->prev = CW_TIME_NONE;
 	cs->count++;
 	return CW_TIME_NONE;
+}
+
+/* The remembered callers as lines of the state file, 512 a line. */
+void
+callers_save(struct buf *b, const struct callers *cs)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i <= cs->mask; i++) {
+		const struct caller_slot *s = &cs->slots[i];
+
+		if (s->key == 0)
+			continue;
+		buf_printf(b, "%s[\"%016llx\",%lld,%lld]", n % 512 == 0 ?
+		    "{\"k\":\"callers\",\"v\":[" : ",",
+		    (unsigned long long)s->key, (long long)s->last,
+		    s->prev == CW_TIME_NONE ? -1LL : (long long)s->prev);
+		if (++n % 512 == 0)
+			buf_adds(b, "]}\n");
+	}
+	if (n % 512 != 0)
+		buf_adds(b, "]}\n");
+}
+
+/* Start over with the hash seed a state file was written with. */
+void
+callers_reseed(struct callers *cs, uint64_t seed)
+{
+	size_t	 max = cs->max;
+	cw_time	 w = cs->window;
+
+	callers_free(cs);
+	callers_init(cs, seed, max, w);
+}
+
+/* Restore a line of callers (callers_save); an error message or NULL. */
+const char *
+callers_load(struct callers *cs, const cJSON *o)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, "v"), *it;
+
+	if (!cJSON_IsArray(v))
+		return "callers without a list";
+	for (it = v->child; it != NULL; it = it->next) {
+		const cJSON	*k = cJSON_GetArrayItem(it, 0);
+		const cJSON	*l = cJSON_GetArrayItem(it, 1);
+		const cJSON	*p = cJSON_GetArrayItem(it, 2);
+		struct caller_slot *s;
+		unsigned long long key;
+		char		*end;
+		size_t		 i;
+
+		if (!cJSON_IsString(k) || !cJSON_IsNumber(l) ||
+		    !cJSON_IsNumber(p))
+			return "a caller with a missing or wrong field";
+		key = strtoull(k->valuestring, &end, 16);
+		if (*end != '\0' || key == 0)
+			return "a caller with a bad key";
+		if (cs->count >= cs->max)
+			continue;
+		if (2 * (cs->count + 1) > cs->mask + 1)
+			callers_grow(cs);
+		for (i = (size_t)key & cs->mask; cs->slots[i].key != 0 &&
+		    cs->slots[i].key != key; i = (i + 1) & cs->mask)
+			;
+		s = &cs->slots[i];
+		if (s->key == 0)
+			cs->count++;
+		s->key = key;
+		s->last = (cw_time)l->valuedouble;
+		s->prev = p->valuedouble < 0 ? CW_TIME_NONE :
+		    (cw_time)p->valuedouble;
+	}
+	return NULL;
 }

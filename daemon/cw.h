@@ -151,6 +151,7 @@ void	 buf_addc(struct buf *, char);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_printf(struct buf *, const char *, ...) CW_PRINTF(2, 3);
 void	 buf_add_json(struct buf *, struct cJSON *);
+void	 buf_add_member(struct buf *, const char *, const char *);
 const char *buf_cstr(struct buf *);
 
 /* dur.c: durations and clocks. */
@@ -158,6 +159,7 @@ int	 dur_parse(const char *, cw_time *, const char **);
 void	 dur_format(cw_time, char *, size_t);
 void	 dur_format_range(cw_time, cw_time, char *, size_t);
 cw_time	 dur_wallclock(void);
+cw_time	 dur_monotonic(void);
 double	 dur_seconds(cw_time);
 
 /* names.c: the names of enums on the wire and in the config. */
@@ -531,6 +533,8 @@ bool	 alert_held(const struct daemon *, const struct call *,
 void	 alert_release(struct daemon *, struct call *);
 bool	 alert_inhibited(const struct call *, const struct alert *);
 void	 alert_free(struct alert *);
+void	 alert_save(struct buf *, const struct alert *);
+int	 alert_load(struct call *, const struct cJSON *);
 void	 alert_raise_why(struct daemon *, struct call *, enum rule, enum sev,
 	    cw_time, cw_time, cw_time, const char *);
 struct alert *alert_by_id(struct daemon *, const char *, struct call **);
@@ -584,6 +588,8 @@ struct call *calls_next(const struct calls *, size_t *);
 void	 call_apply(struct daemon *, const struct callev *, cw_time);
 enum sev call_level(const struct call *);
 void	 call_level_changed(struct daemon *, const struct call *, cw_time);
+void	 call_save(struct buf *, const struct call *);
+const char *call_load(struct daemon *, const struct cJSON *);
 bool	 call_timer(struct daemon *, struct call *, cw_time);
 void	 call_rearm(struct daemon *, struct call *);
 bool	 call_requeue(struct daemon *, struct call *);
@@ -704,6 +710,19 @@ void		 control_free(struct control *);
 char		*control_handle(struct daemon *, const char *, size_t,
 		    size_t *);
 
+/* The state file (state.c). */
+#define STATE_SEQ_RESERVE	10000000ULL	/* seq a restart skips */
+int	 state_save(struct daemon *);
+int	 state_load(struct daemon *);
+void	 silences_save(struct buf *, const struct silences *);
+const char *silences_load(struct silences *, const struct cJSON *);
+void	 callers_save(struct buf *, const struct callers *);
+void	 callers_reseed(struct callers *, uint64_t);
+const char *callers_load(struct callers *, const struct cJSON *);
+void	 queue_save(struct buf *, const struct queue *);
+const char *queue_load(struct queues *, const struct config *,
+	    const struct cJSON *);
+
 /* daemon.c: the whole daemon; no global state beyond the logger. */
 struct counters {
 	uint64_t	 received;	/* feed messages read */
@@ -737,6 +756,12 @@ struct daemon {
 	struct queue	*moved_from;	/* while an event applies: the
 					   call's queue before it */
 	const struct call *applying;	/* the call an event applies to */
+	uint64_t	 seq_ceiling;	/* seq a restart continues from */
+	struct event	*ckpt_ev;	/* checkpoint timer */
+	cw_time		 ckpt_at;	/* last checkpoint, wall clock */
+	cw_time		 ckpt_duration;	/* ... how long it took */
+	uint64_t	 ckpt_written;
+	uint64_t	 ckpt_failed;
 	bool		 level_dirty;	/* ... whose level changed */
 	struct feed	**feeds;
 	size_t		 nfeeds;

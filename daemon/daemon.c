@@ -160,6 +160,8 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	return d;
 }
 
+static void	daemon_checkpoint_arm(struct daemon *);
+
 /* Create, configure and bind one socket; NULL with *cause on failure. */
 static void *
 daemon_bind(struct daemon *d, int type, const char *ep, int hwm,
@@ -240,6 +242,7 @@ daemon_open(struct daemon *d, char **cause)
 		return -1;
 	d->pubsock = pubsock;
 	d->pub = pub_new_zmq(pubsock);
+	pub_set_seq(d->pub, d->seq_ceiling);	/* a restored state's */
 	if ((d->control = control_new(d, d->cfg->control_endpoint,
 	    cause)) == NULL)
 		return -1;
@@ -251,7 +254,35 @@ daemon_open(struct daemon *d, char **cause)
 		d->nfeeds++;
 	}
 	daemon_signals(d);
+	daemon_checkpoint_arm(d);
 	return 0;
+}
+
+/* The checkpoint timer: write the state file. */
+static void
+daemon_checkpoint(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)state_save(arg);
+}
+
+/* (Re)arm the checkpoint timer for checkpoint_interval, if any. */
+static void
+daemon_checkpoint_arm(struct daemon *d)
+{
+	cw_time		 iv = d->cfg->checkpoint_interval;
+	struct timeval	 tv = { (time_t)(iv / CW_SEC),
+			    (suseconds_t)(iv % CW_SEC) };
+
+	if (d->base == NULL || d->replay)
+		return;
+	if (d->ckpt_ev == NULL && (d->ckpt_ev = event_new(d->base, -1,
+	    EV_PERSIST, daemon_checkpoint, d)) == NULL)
+		fatalx("checkpoint timer");
+	event_del(d->ckpt_ev);
+	if (d->cfg->state_file[0] != '\0' && event_add(d->ckpt_ev, &tv) == -1)
+		fatalx("checkpoint timer");
 }
 
 /* Close everything, letting sockets flush for a moment; NULL-safe. */
@@ -262,6 +293,8 @@ daemon_free(struct daemon *d)
 
 	if (d == NULL)
 		return;
+	if (d->ckpt_ev != NULL)
+		event_free(d->ckpt_ev);
 	for (i = 0; i < nitems(d->sigev); i++)
 		if (d->sigev[i] != NULL)
 			event_free(d->sigev[i]);
@@ -346,6 +379,10 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 		return;
 	}
 	daemon_event(d, &ev);
+	/* Near the seq a restart would continue from: raise it now. */
+	if (d->pub != NULL && d->seq_ceiling != 0 && !d->replay &&
+	    pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling)
+		(void)state_save(d);
 }
 
 /*
@@ -467,6 +504,7 @@ daemon_reload(struct daemon *d, char **cause)
 	 * changed. */
 	if (nc->stats_interval != iv)
 		daemon_stats_arm(d);
+	daemon_checkpoint_arm(d);
 	log_info("configuration reloaded queues=%zu calls=%zu",
 	    d->queues.count, calls_count(&d->calls));
 	daemon_clock(d);

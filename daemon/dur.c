@@ -134,6 +134,16 @@ dur_wallclock(void)
 	return (cw_time)ts.tv_sec * CW_SEC + ts.tv_nsec / 1000;
 }
 
+/* A monotonic clock in µs, for measuring how long things take. */
+cw_time
+dur_monotonic(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (cw_time)ts.tv_sec * CW_SEC + ts.tv_nsec / 1000;
+}
+
 /* Microseconds to seconds, for JSON. */
 double
 dur_seconds(cw_time t)

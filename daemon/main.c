@@ -66,13 +66,21 @@ main_run(struct config *cfg, bool verbose)
 	struct event_base *base;
 	struct event	*status;
 	struct daemon	*d;
+	char		*path;
 	char		*cause = NULL;
 
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
 	if ((base = event_base_new_with_config(ec)) == NULL)
 		fatalx("event_base_new");
 	event_config_free(ec);
+	path = xstrdup(cfg->path);
 	d = daemon_new(base, cfg, false);
+	if (state_load(d) == -1) {
+		/* Set aside; start over empty on the same config. */
+		daemon_free(d);
+		d = daemon_new(base, main_config(path), false);
+	}
+	free(path);
 	d->verbose = verbose;
 	(void)notify_open();
 	if (daemon_open(d, &cause) == -1) {
@@ -88,6 +96,8 @@ main_run(struct config *cfg, bool verbose)
 	    "publish=%s control=%s", MAIN_VERSION, d->cfg->path,
 	    d->cfg->clock == CLOCK_WALL ? "wall" : "event", d->cfg->nfeeds,
 	    d->cfg->pub_endpoint, d->cfg->control_endpoint);
+	/* The seq ceiling is on disk before anything is published. */
+	(void)state_save(d);
 	/* Every socket is bound: ready, and the loop pings the watchdog. */
 	daemon_status(d, true);
 	notify_watchdog(base);
@@ -97,6 +107,7 @@ main_run(struct config *cfg, bool verbose)
 		fatalx("status timer");
 	event_base_dispatch(base);
 	notify_send("STOPPING=1\nSTATUS=stopping");
+	(void)state_save(d);
 	log_info("callwatchd stopped calls=%zu published=%llu",
 	    calls_count(&d->calls), (unsigned long long)pub_published(d->pub));
 	event_free(status);

@@ -356,3 +356,71 @@ queue_stats_json(const struct queue *q, cw_time now)
 		cJSON_AddNullToObject(o, "service_level");
 	return o;
 }
+
+/* The queue's last hour, as a line of the state file (if any). */
+void
+queue_save(struct buf *b, const struct queue *q)
+{
+	cJSON	*name = cJSON_CreateString(q->name);
+	int	 i, n = 0;
+
+	for (i = 0; i < 60; i++) {
+		const struct qbucket *k = &q->hour[i];
+
+		if (k->handled == 0 && k->answered == 0 && k->abandoned == 0)
+			continue;
+		if (n++ == 0) {
+			buf_adds(b, "{\"k\":\"queue\",\"name\":");
+			buf_add_json(b, name);
+			buf_adds(b, ",\"hour\":[");
+		} else
+			buf_addc(b, ',');
+		buf_printf(b, "[%lld,%u,%u,%u,%u,%u,%lld]", (long long)k->minute,
+		    k->handled, k->answered, k->answered_sl, k->abandoned,
+		    k->abandoned_short, (long long)k->handle_sum);
+	}
+	if (n > 0)
+		buf_adds(b, "]}\n");
+	cJSON_Delete(name);
+}
+
+/* Restore a queue's last hour (queue_save); an error message or NULL. */
+const char *
+queue_load(struct queues *qs, const struct config *cfg, const cJSON *o)
+{
+	const char	*name = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "name"));
+	const cJSON	*hour = cJSON_GetObjectItemCaseSensitive(o, "hour");
+	const cJSON	*it;
+	struct queue	*q;
+	double		 v[7];
+	int		 i;
+
+	if (name == NULL || !name_valid(name, strlen(name)) ||
+	    !cJSON_IsArray(hour))
+		return "a queue with a missing or wrong field";
+	if ((q = queues_get(qs, cfg, name, true)) == NULL)
+		return "more queues than daemon.max_queues";
+	for (it = hour->child; it != NULL; it = it->next) {
+		struct qbucket	*k;
+
+		if (cJSON_GetArraySize(it) != 7)
+			return "a queue minute with a missing field";
+		for (i = 0; i < 7; i++) {
+			const cJSON *x = cJSON_GetArrayItem(it, i);
+
+			if (!cJSON_IsNumber(x) || x->valuedouble < 0)
+				return "a queue minute with a wrong field";
+			v[i] = x->valuedouble;
+		}
+		k = &q->hour[(int64_t)v[0] % 60];
+		k->minute = (int64_t)v[0];
+		k->handled = (uint32_t)v[1];
+		k->answered = (uint32_t)v[2];
+		k->answered_sl = (uint32_t)v[3];
+		k->abandoned = (uint32_t)v[4];
+		k->abandoned_short = (uint32_t)v[5];
+		k->handle_sum = (int64_t)v[6];
+	}
+	return NULL;
+}

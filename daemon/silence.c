@@ -171,3 +171,77 @@ silence_json(const struct silence *s)
 	cJSON_AddStringToObject(o, "comment", s->comment);
 	return o;
 }
+
+/* The silences as lines of the state file (state.c). */
+void
+silences_save(struct buf *b, const struct silences *ss)
+{
+	const struct silence *s;
+
+	for (s = ss->head; s != NULL; s = s->next) {
+		buf_printf(b, "{\"k\":\"silence\",\"id\":%llu,\"rule\":%d,"
+		    "\"starts\":%lld,\"until\":%lld",
+		    (unsigned long long)s->id, s->rule, (long long)s->starts,
+		    (long long)s->until);
+		buf_add_member(b, "queue", s->queue);
+		buf_add_member(b, "agent", s->agent);
+		buf_add_member(b, "by", s->by);
+		buf_add_member(b, "comment", s->comment);
+		buf_adds(b, "}\n");
+	}
+}
+
+/* An optional string member: a copy, NULL when null; false if neither. */
+static bool
+silence_load_str(const cJSON *o, const char *name, char **out)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	*out = NULL;
+	if (cJSON_IsNull(j))
+		return true;
+	if (!cJSON_IsString(j))
+		return false;
+	*out = xstrdup(j->valuestring);
+	return true;
+}
+
+/* Restore one silence from its state line; an error message or NULL. */
+const char *
+silences_load(struct silences *ss, const cJSON *o)
+{
+	const cJSON	*id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	const cJSON	*rule = cJSON_GetObjectItemCaseSensitive(o, "rule");
+	const cJSON	*st = cJSON_GetObjectItemCaseSensitive(o, "starts");
+	const cJSON	*un = cJSON_GetObjectItemCaseSensitive(o, "until");
+	struct silence	*s, **pp;
+
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+	    !cJSON_IsNumber(rule) || rule->valuedouble < -1 ||
+	    rule->valuedouble >= RULE_COUNT || !cJSON_IsNumber(st) ||
+	    !cJSON_IsNumber(un) || ss->count >= CW_MAX_SILENCES)
+		return "a silence with a missing or wrong field";
+	s = xcalloc(1, sizeof *s);
+	s->id = (uint64_t)id->valuedouble;
+	s->rule = (int)rule->valuedouble;
+	s->starts = (cw_time)st->valuedouble;
+	s->until = (cw_time)un->valuedouble;
+	if (!silence_load_str(o, "queue", &s->queue) ||
+	    !silence_load_str(o, "agent", &s->agent) ||
+	    !silence_load_str(o, "by", &s->by) ||
+	    !silence_load_str(o, "comment", &s->comment) ||
+	    s->by == NULL || s->comment == NULL ||
+	    (s->queue == NULL && s->agent == NULL && s->rule < 0)) {
+		silence_free(s);
+		return "a silence with a missing or wrong field";
+	}
+	for (pp = &ss->head; *pp != NULL && (*pp)->until <= s->until;
+	    pp = &(*pp)->next)
+		;
+	s->next = *pp;
+	*pp = s;
+	ss->count++;
+	if (s->id > ss->last_id)
+		ss->last_id = s->id;
+	return NULL;
+}

@@ -78,24 +78,6 @@ next_alert(int ms, char *topic, size_t len)
 	return NULL;
 }
 
-/* A string member. */
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const cJSON	*j = cJSON_GetObjectItem(o, k);
-
-	return cJSON_IsString(j) ? j->valuestring : "(none)";
-}
-
-/* A number member. */
-static double
-num(const cJSON *o, const char *k)
-{
-	const cJSON	*j = cJSON_GetObjectItem(o, k);
-
-	ck_assert_msg(cJSON_IsNumber(j), "no number %s", k);
-	return j->valuedouble;
-}
 
 START_TEST(check_flag_reports_ok_or_every_error)
 {
@@ -134,20 +116,20 @@ START_TEST(long_call_alerts_arrive_on_time)
 	delay = bb_now() - (t0 + 2);
 	fprintf(stderr, "first alert %.1f ms after its line\n", delay * 1e3);
 	ck_assert_str_eq(topic, "alert/fast/info");
-	ck_assert_str_eq(str(o, "id"), "c-1/long_call");
-	ck_assert_str_eq(str(o, "state"), "firing");
-	ck_assert_str_eq(str(o, "severity"), "info");
-	ck_assert_str_eq(str(o, "agent"), "a-1042");
-	ck_assert_str_eq(str(o, "caller"), "+15551234567");
-	ck_assert_double_eq_tol(num(o, "threshold"), 2, 1e-9);
-	ck_assert_double_eq_tol(num(o, "ts"), t0 + 2, 1e-3);
+	ck_assert_str_eq(bb_str(o, "id"), "c-1/long_call");
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
+	ck_assert_str_eq(bb_str(o, "severity"), "info");
+	ck_assert_str_eq(bb_str(o, "agent"), "a-1042");
+	ck_assert_str_eq(bb_str(o, "caller"), "+15551234567");
+	ck_assert_double_eq_tol(bb_num(o, "threshold"), 2, 1e-9);
+	ck_assert_double_eq_tol(bb_num(o, "ts"), t0 + 2, 1e-3);
 	/* SPEC: within 100 ms; CI machines are shared, so allow 250. */
 	ck_assert_msg(delay > -0.001 && delay < 0.25, "delay %.3f s", delay);
 	cJSON_Delete(o);
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(topic, "alert/fast/warning");
-	ck_assert_str_eq(str(o, "state"), "escalated");
+	ck_assert_str_eq(bb_str(o, "state"), "escalated");
 	cJSON_Delete(o);
 	bb_push(&b, "{\"type\":\"hangup\",\"call_id\":\"c-1\",\"ts\":%.6f}",
 	    bb_now());
@@ -155,7 +137,7 @@ START_TEST(long_call_alerts_arrive_on_time)
 	    "\"ts\":%.6f}", bb_now());
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(str(o, "state"), "resolved");
+	ck_assert_str_eq(bb_str(o, "state"), "resolved");
 	ck_assert_str_eq(topic, "alert/fast/warning");
 	cJSON_Delete(o);
 	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
@@ -173,24 +155,24 @@ START_TEST(long_wait_alerts_and_resolves)
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(topic, "alert/fast/warning");
-	ck_assert_str_eq(str(o, "id"), "w-1/long_wait");
+	ck_assert_str_eq(bb_str(o, "id"), "w-1/long_wait");
 	cJSON_Delete(o);
 	snap = bb_request(&b, "{\"cmd\":\"snapshot\",\"queue\":\"fast\"}",
 	    2000);
 	ck_assert_ptr_nonnull(snap);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
 	    "alerts")), 1);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(cJSON_GetObjectItem(snap,
+	ck_assert_str_eq(bb_str(cJSON_GetArrayItem(cJSON_GetObjectItem(snap,
 	    "calls"), 0), "state"), "queued");
-	ck_assert_double_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(snap,
+	ck_assert_double_eq(bb_num(cJSON_GetArrayItem(cJSON_GetObjectItem(snap,
 	    "queues"), 0), "waiting"), 1);
 	cJSON_Delete(snap);
 	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"w-1\",\"ts\":%.6f}",
 	    bb_now());
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(str(o, "id"), "w-1/long_wait");
-	ck_assert_str_eq(str(o, "state"), "resolved");
+	ck_assert_str_eq(bb_str(o, "id"), "w-1/long_wait");
+	ck_assert_str_eq(bb_str(o, "state"), "resolved");
 	cJSON_Delete(o);
 }
 END_TEST
@@ -224,17 +206,17 @@ START_TEST(bad_input_is_counted_and_never_fatal)
 	ck_assert(bb_wait_stat(&b, "calls", 1, 5000));
 	r = bb_request(&b, "{\"cmd\":\"stats\"}", 2000);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_double_eq(num(r, "received"), 12);
+	ck_assert_double_eq(bb_num(r, "received"), 12);
 	rej = cJSON_GetObjectItem(r, "rejected");
-	ck_assert_double_eq(num(rej, "bad_json"), 3);
-	ck_assert_double_eq(num(rej, "bad_utf8"), 1);
-	ck_assert_double_eq(num(rej, "too_large"), 1);
-	ck_assert_double_eq(num(rej, "not_object"), 1);
-	ck_assert_double_eq(num(rej, "missing_field"), 1);
-	ck_assert_double_eq(num(rej, "wrong_type"), 1);
-	ck_assert_double_eq(num(rej, "bad_value"), 1);
-	ck_assert_double_eq(num(rej, "unknown_type"), 1);
-	ck_assert_double_eq(num(rej, "bad_ts"), 1);
+	ck_assert_double_eq(bb_num(rej, "bad_json"), 3);
+	ck_assert_double_eq(bb_num(rej, "bad_utf8"), 1);
+	ck_assert_double_eq(bb_num(rej, "too_large"), 1);
+	ck_assert_double_eq(bb_num(rej, "not_object"), 1);
+	ck_assert_double_eq(bb_num(rej, "missing_field"), 1);
+	ck_assert_double_eq(bb_num(rej, "wrong_type"), 1);
+	ck_assert_double_eq(bb_num(rej, "bad_value"), 1);
+	ck_assert_double_eq(bb_num(rej, "unknown_type"), 1);
+	ck_assert_double_eq(bb_num(rej, "bad_ts"), 1);
 	cJSON_Delete(r);
 	/* Logged once per reason (per minute), with the reason's name. */
 	ck_assert(bb_wait_log(&b, "event rejected reason=bad_json", 3000));
@@ -287,7 +269,7 @@ START_TEST(reload_applies_to_live_calls_and_survives_a_bad_config)
 	kill(b.pid, SIGHUP);
 	o = next_alert(3000, topic, sizeof topic);
 	ck_assert_msg(o != NULL, "no alert after reload");
-	ck_assert_str_eq(str(o, "id"), "r-1/long_call");
+	ck_assert_str_eq(bb_str(o, "id"), "r-1/long_call");
 	cJSON_Delete(o);
 	ck_assert(bb_wait_log(&b, "configuration reloaded", 3000));
 	/* A broken config: the daemon says why and keeps running. */
@@ -296,7 +278,7 @@ START_TEST(reload_applies_to_live_calls_and_survives_a_bad_config)
 	r = bb_request(&b, "{\"cmd\":\"reload\"}", 3000);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_ptr_nonnull(strstr(str(r, "error"), "callwatch.yaml"));
+	ck_assert_ptr_nonnull(strstr(bb_str(r, "error"), "callwatch.yaml"));
 	cJSON_Delete(r);
 	ck_assert(bb_wait_log(&b, "keeping the running configuration", 3000));
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
@@ -345,7 +327,7 @@ START_TEST(sub_feed_reads_a_pbx_publisher)
 	}
 	ck_assert(bb_wait_stat(&b, "calls", 1, 5000));
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
+	ck_assert_str_eq(bb_str(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
 	    "calls"), 0), "call_id"), "s-1");
 	cJSON_Delete(r);
 	zmq_close(pub);
@@ -366,8 +348,9 @@ START_TEST(skewed_events_are_taken_at_arrival)
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "calls"), 0);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_msg(num(c, "handle_time") > 29 && num(c, "handle_time") < 40,
-	    "handle_time %.1f", num(c, "handle_time"));
+	ck_assert_msg(bb_num(c, "handle_time") > 29 &&
+	    bb_num(c, "handle_time") < 40, "handle_time %.1f",
+	    bb_num(c, "handle_time"));
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "alerts")),
 	    0);
 	cJSON_Delete(r);
@@ -379,7 +362,7 @@ START_TEST(skewed_events_are_taken_at_arrival)
 	ck_assert(bb_wait_stat(&b, "duplicates", 1, 5000));
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 2000);
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "calls"), 0);
-	ck_assert_double_eq(num(c, "transfers"), 1);
+	ck_assert_double_eq(bb_num(c, "transfers"), 1);
 	cJSON_Delete(r);
 }
 END_TEST
@@ -399,13 +382,13 @@ START_TEST(an_event_stamped_ahead_crosses_the_lines_before_it)
 	    "\"ts\":%.3f}", now + 3);
 	o = next_alert(3000, topic, sizeof topic);
 	ck_assert_msg(o != NULL, "the 4-minute line was skipped");
-	ck_assert_str_eq(str(o, "state"), "firing");
-	ck_assert_double_eq_tol(num(o, "ts"), now + 2.5, 1e-3);
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
+	ck_assert_double_eq_tol(bb_num(o, "ts"), now + 2.5, 1e-3);
 	cJSON_Delete(o);
 	o = next_alert(3000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(str(o, "state"), "resolved");
-	ck_assert_double_eq_tol(num(o, "value"), 240.5, 1e-3);
+	ck_assert_str_eq(bb_str(o, "state"), "resolved");
+	ck_assert_double_eq_tol(bb_num(o, "value"), 240.5, 1e-3);
 	cJSON_Delete(o);
 }
 END_TEST
@@ -422,27 +405,27 @@ START_TEST(ack_silence_and_unsilence_over_the_control_socket)
 	    "\"queue\":\"fast\",\"agent\":\"a-7\"}", t0);
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(str(o, "state"), "firing");
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
 	cJSON_Delete(o);
 	/* Ack: the reply is the alert, and it is published. */
 	r = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c-1/long_call\","
 	    "\"by\":\"ann\",\"note\":\"on it\"}", 3000);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_str_eq(str(r, "state"), "acked");
-	ck_assert_str_eq(str(r, "acked_by"), "ann");
+	ck_assert_str_eq(bb_str(r, "state"), "acked");
+	ck_assert_str_eq(bb_str(r, "acked_by"), "ann");
 	cJSON_Delete(r);
 	o = next_alert(3000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(str(o, "state"), "acked");
-	ck_assert_str_eq(str(o, "note"), "on it");
+	ck_assert_str_eq(bb_str(o, "state"), "acked");
+	ck_assert_str_eq(bb_str(o, "note"), "on it");
 	ck_assert_str_eq(topic, "alert/fast/info");
 	cJSON_Delete(o);
 	r = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c-9/long_call\","
 	    "\"by\":\"ann\"}", 3000);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_str_eq(str(r, "error"), "no open alert \"c-9/long_call\"");
+	ck_assert_str_eq(bb_str(r, "error"), "no open alert \"c-9/long_call\"");
 	cJSON_Delete(r);
 	/* Silence the queue for 3 s: the 4 s escalation is held back and
 	 * published when the silence ends, in its current state. */
@@ -451,7 +434,7 @@ START_TEST(ack_silence_and_unsilence_over_the_control_socket)
 	    3000);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_str_eq(str(r, "silence_id"), "s-1");
+	ck_assert_str_eq(bb_str(r, "silence_id"), "s-1");
 	cJSON_Delete(r);
 	o = next_alert(400 + (int)((t0 + 4 - bb_now()) * 1000), topic,
 	    sizeof topic);
@@ -461,24 +444,24 @@ START_TEST(ack_silence_and_unsilence_over_the_control_socket)
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r,
 	    "silences")), 1);
 	o = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "alerts"), 0);
-	ck_assert_str_eq(str(o, "severity"), "warning");
+	ck_assert_str_eq(bb_str(o, "severity"), "warning");
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "silenced")));
 	cJSON_Delete(r);
 	o = next_alert(5000, topic, sizeof topic);
 	ck_assert_msg(o != NULL, "nothing when the silence ended");
-	ck_assert_str_eq(str(o, "state"), "escalated");
+	ck_assert_str_eq(bb_str(o, "state"), "escalated");
 	ck_assert_str_eq(topic, "alert/fast/warning");
-	ck_assert_double_eq_tol(num(o, "ts"), t0 + 4, 1e-3);
+	ck_assert_double_eq_tol(bb_num(o, "ts"), t0 + 4, 1e-3);
 	cJSON_Delete(o);
 	/* Unsilence: unknown ids are refused; a known one is lifted. */
 	r = bb_request(&b, "{\"cmd\":\"unsilence\",\"silence_id\":\"s-1\"}",
 	    3000);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_str_eq(str(r, "error"), "no silence \"s-1\"");
+	ck_assert_str_eq(bb_str(r, "error"), "no silence \"s-1\"");
 	cJSON_Delete(r);
 	r = bb_request(&b, "{\"cmd\":\"silence\",\"match\":{\"rule\":"
 	    "\"long_call\"},\"for\":60,\"by\":\"bob\"}", 3000);
-	ck_assert_str_eq(str(r, "silence_id"), "s-2");
+	ck_assert_str_eq(bb_str(r, "silence_id"), "s-2");
 	cJSON_Delete(r);
 	r = bb_request(&b, "{\"cmd\":\"unsilence\",\"silence_id\":\"s-2\"}",
 	    3000);

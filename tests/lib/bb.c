@@ -362,3 +362,22 @@ bb_wait_stat(struct bb *b, const char *path, double want, int ms)
 	}
 	return false;
 }
+
+/* A string member of o, or "(none)". */
+const char *
+bb_str(const cJSON *o, const char *k)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(j) ? j->valuestring : "(none)";
+}
+
+/* A number member of o (fails the test if absent). */
+double
+bb_num(const cJSON *o, const char *k)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	ck_assert_msg(cJSON_IsNumber(j), "no number %s", k);
+	return j->valuedouble;
+}

@@ -44,5 +44,7 @@ double		 bb_now(void);
 bool		 bb_log_has(struct bb *, const char *);
 bool		 bb_wait_log(struct bb *, const char *, int);
 bool		 bb_wait_stat(struct bb *, const char *, double, int);
+const char	*bb_str(const cJSON *, const char *);
+double		 bb_num(const cJSON *, const char *);
 
 #endif

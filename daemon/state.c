@@ -1,0 +1,318 @@
+/*
+ * The state file (SPEC 2): live calls with their open alerts, silences,
+ * remembered callers, each queue's last hour and the publish seq, so a
+ * restart loses no call and repeats no alert.  JSON Lines: a header
+ * {"k":"callwatch-state","version":1,...}, one line per call (and per
+ * silence, queue, 512 callers), and a trailer {"k":"end","lines":N}
+ * without which the file is truncated.  Written whole to FILE.tmp,
+ * fsync'd, renamed over FILE, the folder fsync'd: a crash leaves the old
+ * file or the new one, never half of one.  A failed fsync is fatal (the
+ * kernel may have dropped the pages; retrying would lie).  A file that
+ * does not read is renamed FILE.corrupt-UNIXTIME and never trusted.
+ *
+ * seq: the header holds a ceiling STATE_SEQ_RESERVE above the seq at the
+ * time of writing, and a restored daemon continues from it, so it never
+ * reuses a seq it may have published after the last checkpoint (kill -9).
+ * The daemon writes a checkpoint early when seq nears the ceiling.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "cw.h"
+
+#define STATE_VERSION		1
+#define STATE_FLUSH		((size_t)256 * 1024)	/* bytes a write */
+#define STATE_MAX_LINE		((ssize_t)16 * 1024 * 1024)
+
+/* Count the lines b holds, write them to fp and empty b; -1 on error. */
+static int
+state_flush(FILE *fp, struct buf *b, long *lines)
+{
+	const char	*p = b->data, *end = b->data + b->len;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		(*lines)++;
+		p++;
+	}
+	if (b->len > 0 && fwrite(b->data, 1, b->len, fp) != b->len)
+		return -1;
+	buf_reset(b);
+	return 0;
+}
+
+/* fsync the folder holding path, so the rename is on disk. */
+static void
+state_sync_dir(const char *path)
+{
+	char	*copy = xstrdup(path);
+	int	 fd;
+
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		fatal("state: open the folder of %s", path);
+	if (fsync(fd) == -1)
+		fatal("state: fsync the folder of %s", path);
+	close(fd);
+	free(copy);
+}
+
+/* Write every line of the state into fp; the number of lines or -1. */
+static long
+state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
+{
+	struct buf	 b;
+	struct call	*c;
+	struct queue	*q;
+	size_t		 pos = 0;
+	long		 lines = 0;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"k\":\"callwatch-state\",\"version\":%d,"
+	    "\"written\":%lld,\"now\":%lld,\"seq\":%llu,\"silence_id\":%llu,"
+	    "\"callers_seed\":\"%016llx\",\"calls\":%zu}\n", STATE_VERSION,
+	    (long long)dur_wallclock(), (long long)d->now,
+	    (unsigned long long)ceiling,
+	    (unsigned long long)d->silences.last_id,
+	    (unsigned long long)d->callers.seed, calls_count(&d->calls));
+	while ((c = calls_next(&d->calls, &pos)) != NULL) {
+		call_save(&b, c);
+		if (b.len >= STATE_FLUSH && state_flush(fp, &b, &lines) == -1)
+			goto fail;
+	}
+	silences_save(&b, &d->silences);
+	callers_save(&b, &d->callers);
+	pos = 0;
+	while ((q = queues_next(&d->queues, &pos)) != NULL)
+		queue_save(&b, q);
+	if (state_flush(fp, &b, &lines) == -1)
+		goto fail;
+	buf_printf(&b, "{\"k\":\"end\",\"lines\":%ld}\n", lines);
+	if (state_flush(fp, &b, &lines) == -1)
+		goto fail;
+	buf_free(&b);
+	return lines;
+fail:
+	buf_free(&b);
+	return -1;
+}
+
+/*
+ * Write the state file now (when the config names one).  0 on success;
+ * -1 if it could not be written (logged; the old file stays).
+ */
+int
+state_save(struct daemon *d)
+{
+	const char	*path = d->cfg->state_file;
+	char		*tmp;
+	FILE		*fp;
+	cw_time		 t0 = dur_monotonic();
+	uint64_t	 ceiling = pub_seq(d->pub) + STATE_SEQ_RESERVE;
+	long		 lines;
+	int		 fd;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warn("checkpoint not written path=%s", tmp);
+		if (fd != -1)
+			close(fd);
+		free(tmp);
+		d->ckpt_failed++;
+		return -1;
+	}
+	lines = state_write_lines(d, fp, ceiling);
+	if (lines == -1 || fflush(fp) == EOF) {
+		log_warn("checkpoint not written path=%s", tmp);
+		fclose(fp);
+		unlink(tmp);
+		free(tmp);
+		d->ckpt_failed++;
+		return -1;
+	}
+	if (fsync(fileno(fp)) == -1)
+		fatal("checkpoint: fsync %s", tmp);
+	if (fclose(fp) == EOF)
+		fatal("checkpoint: close %s", tmp);
+	if (rename(tmp, path) == -1) {
+		log_warn("checkpoint not renamed path=%s", path);
+		unlink(tmp);
+		free(tmp);
+		d->ckpt_failed++;
+		return -1;
+	}
+	state_sync_dir(path);
+	free(tmp);
+	d->seq_ceiling = ceiling;
+	d->ckpt_at = dur_wallclock();
+	d->ckpt_duration = dur_monotonic() - t0;
+	d->ckpt_written++;
+	log_debug("checkpoint written path=%s calls=%zu lines=%ld "
+	    "duration=%lldus", path, calls_count(&d->calls), lines,
+	    (long long)d->ckpt_duration);
+	return 0;
+}
+
+/* A header line: check it and take the seq, clock, ids and seed. */
+static const char *
+state_header(struct daemon *d, const cJSON *o)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, "version");
+	const cJSON	*seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	const cJSON	*now = cJSON_GetObjectItemCaseSensitive(o, "now");
+	const cJSON	*sid = cJSON_GetObjectItemCaseSensitive(o,
+			    "silence_id");
+	const char	*seed = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "callers_seed"));
+	char		*end;
+	uint64_t	 s;
+
+	if (!cJSON_IsNumber(v))
+		return "no version in the header";
+	if (v->valuedouble != STATE_VERSION)
+		return "a version this daemon does not read";
+	if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 ||
+	    !cJSON_IsNumber(now) || now->valuedouble < 0 ||
+	    !cJSON_IsNumber(sid) || sid->valuedouble < 0 || seed == NULL)
+		return "a header with a missing or wrong field";
+	s = strtoull(seed, &end, 16);
+	if (*end != '\0')
+		return "a header with a bad seed";
+	/* daemon_open() continues the numbering from here. */
+	d->seq_ceiling = (uint64_t)seq->valuedouble;
+	if (d->cfg->clock == CLOCK_EVENT && now->valuedouble > d->now)
+		d->now = (cw_time)now->valuedouble;
+	d->silences.last_id = (uint64_t)sid->valuedouble;
+	callers_reseed(&d->callers, s);
+	return NULL;
+}
+
+/* Apply one line (after the header); an error message or NULL. */
+static const char *
+state_line(struct daemon *d, const cJSON *o)
+{
+	const char	*k = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "k"));
+
+	if (k == NULL)
+		return "a line without its kind";
+	if (strcmp(k, "call") == 0)
+		return call_load(d, o);
+	if (strcmp(k, "silence") == 0)
+		return silences_load(&d->silences, o);
+	if (strcmp(k, "callers") == 0)
+		return callers_load(&d->callers, o);
+	if (strcmp(k, "queue") == 0)
+		return queue_load(&d->queues, d->cfg, o);
+	return "a line of an unknown kind";
+}
+
+/*
+ * Apply line number lineno: the header first, the end last (its count
+ * in *want); an error message or NULL.
+ */
+static const char *
+state_apply(struct daemon *d, const cJSON *o, long lineno, long *want)
+{
+	const char	*k = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "k"));
+	const cJSON	*n = cJSON_GetObjectItemCaseSensitive(o, "lines");
+
+	if (k == NULL)
+		return "a line without its kind";
+	if (lineno == 1)
+		return strcmp(k, "callwatch-state") != 0 ?
+		    "not a callwatch state file" : state_header(d, o);
+	if (strcmp(k, "end") != 0)
+		return state_line(d, o);
+	if (!cJSON_IsNumber(n) || n->valuedouble != (double)(lineno - 1))
+		return "an end that counts other lines";
+	*want = lineno - 1;
+	return NULL;
+}
+
+/* Set a bad state file aside as PATH.corrupt-UNIXTIME. */
+static void
+state_set_aside(const char *path, long line, const char *why)
+{
+	char	*aside;
+
+	xasprintf(&aside, "%s.corrupt-%lld", path,
+	    (long long)(dur_wallclock() / CW_SEC));
+	if (rename(path, aside) == -1)
+		log_warn("state file unreadable path=%s line=%ld problem=\"%s\"; "
+		    "could not set it aside", path, line, why);
+	else
+		log_warnx("state file unreadable path=%s line=%ld problem=\"%s\""
+		    "; set aside as %s, starting empty", path, line, why,
+		    aside);
+	free(aside);
+}
+
+/*
+ * Restore the state file into d, a daemon just made.  0 when it was
+ * restored or there is none; -1 when it did not read: it is set aside,
+ * and d holds part of it (the caller starts over with a fresh daemon).
+ */
+int
+state_load(struct daemon *d)
+{
+	const char	*path = d->cfg->state_file, *why = NULL;
+	FILE		*fp;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	long		 lineno = 0, want = -1;
+	cJSON		*o;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT) {
+			log_info("no state file path=%s; starting empty",
+			    path);
+			return 0;
+		}
+		fatal("state file %s", path);
+	}
+	while (why == NULL && (n = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (want != -1) {
+			why = "lines after the end";
+			break;
+		}
+		if (n > STATE_MAX_LINE || n == 0 || line[n - 1] != '\n') {
+			why = "a cut or overlong line";
+			break;
+		}
+		if ((o = cJSON_ParseWithLength(line, (size_t)n)) == NULL ||
+		    !cJSON_IsObject(o))
+			why = "a line that is not a JSON object";
+		else
+			why = state_apply(d, o, lineno, &want);
+		cJSON_Delete(o);
+	}
+	if (why == NULL && ferror(fp))
+		why = "a read error";
+	if (why == NULL && want == -1)
+		why = lineno == 0 ? "an empty file" : "no end: the file is cut";
+	free(line);
+	fclose(fp);
+	if (why != NULL) {
+		state_set_aside(path, lineno, why);
+		return -1;
+	}
+	log_info("state restored path=%s calls=%zu silences=%zu callers=%zu "
+	    "seq=%llu", path, calls_count(&d->calls), d->silences.count,
+	    d->callers.count, (unsigned long long)d->seq_ceiling);
+	return 0;
+}

@@ -1,0 +1,326 @@
+/*
+ * Restarts lose nothing (SPEC 2): the real daemon with a state file is
+ * killed (-9, or stopped) and started again; live calls, open alerts with
+ * their state, silences and the seq come back, lines crossed while it was
+ * down fire once, nothing that fired fires again.  A corrupt or cut state
+ * file is set aside, never trusted, never fatal.
+ */
+#include <check.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "bb.h"
+
+/* Queue "fast": lines at 2, 4 and 8 s; state checkpointed every 200 ms. */
+#define RS_CONF								\
+	"daemon:\n"							\
+	"  clock: wall\n"						\
+	"  state_file: %s/state\n"					\
+	"  checkpoint_interval: 200ms\n"				\
+	"feeds:\n"							\
+	"  - name: main\n"						\
+	"    endpoint: %s\n"						\
+	"publish:\n"							\
+	"  endpoint: %s\n"						\
+	"  stats_interval: 0\n"						\
+	"control:\n"							\
+	"  endpoint: %s\n"						\
+	"queues:\n"							\
+	"  fast:\n"							\
+	"    normal: [1s, 2s]\n"
+
+static struct bb b;
+static double	 last_seq;	/* highest seq any client saw */
+
+/* A fresh folder and ports. */
+static void
+setup(void)
+{
+	bb_init(&b);
+	last_seq = 0;
+}
+
+/* Stop whatever runs, clean up. */
+static void
+teardown(void)
+{
+	bb_cleanup(&b);
+}
+
+/* Start (again), with fresh client sockets. */
+static void
+rs_start(void)
+{
+	if (b.push != NULL)
+		zmq_close(b.push);
+	if (b.sub != NULL)
+		zmq_close(b.sub);
+	if (b.dealer != NULL)
+		zmq_close(b.dealer);
+	b.push = b.sub = b.dealer = NULL;
+	bb_write_conf(&b, RS_CONF, b.dir, b.feed, b.pub, b.ctl);
+	ck_assert_msg(bb_start(&b) == 0, "daemon did not start (see %s)",
+	    b.log);
+}
+
+
+/* The next alert change within ms, or NULL; seq always grows. */
+static cJSON *
+rs_alert(int ms)
+{
+	char	 topic[256];
+	double	 end = bb_now() + ms / 1000.0;
+	cJSON	*o;
+
+	while (bb_now() < end) {
+		o = bb_recv(&b, (int)((end - bb_now()) * 1000) + 1, topic,
+		    sizeof topic);
+		if (o == NULL)
+			return NULL;
+		ck_assert_msg(bb_num(o, "seq") > last_seq,
+		    "seq %.0f after %.0f", bb_num(o, "seq"), last_seq);
+		last_seq = bb_num(o, "seq");
+		if (strcmp(bb_str(o, "kind"), "alert") == 0)
+			return o;
+		cJSON_Delete(o);
+	}
+	return NULL;
+}
+
+/* The snapshot's entry of array name whose key is val, or NULL. */
+static cJSON *
+rs_find(cJSON *snap, const char *name, const char *key, const char *val)
+{
+	cJSON	*it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(snap, name))
+		if (strcmp(bb_str(it, key), val) == 0)
+			return it;
+	return NULL;
+}
+
+START_TEST(kill_9_loses_no_call_and_repeats_no_alert)
+{
+	double	 t0;
+	cJSON	*o, *snap, *c;
+
+	rs_start();
+	t0 = bb_now();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\",\"agent\":\"a-1\",\"caller\":\"+15550001\"}",
+	    t0);
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"queue\":\"sales\",\"caller\":\"+15550002\"}", t0);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c3\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", t0);
+	bb_push(&b, "{\"type\":\"hold\",\"call_id\":\"c3\",\"ts\":%.6f}",
+	    t0 + 0.1);
+	/* Both fast calls cross 2 s; c1's alert is acked. */
+	ck_assert_ptr_nonnull(o = rs_alert(5000));
+	cJSON_Delete(o);
+	ck_assert_ptr_nonnull(o = rs_alert(2000));
+	cJSON_Delete(o);
+	o = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c1/long_call\","
+	    "\"by\":\"ann\",\"note\":\"on it\"}", 3000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "ok")));
+	cJSON_Delete(o);
+	ck_assert_ptr_nonnull(o = rs_alert(2000));	/* the ack */
+	cJSON_Delete(o);
+	o = bb_request(&b, "{\"cmd\":\"silence\",\"match\":{\"queue\":"
+	    "\"sales\"},\"for\":\"1h\",\"by\":\"ann\"}", 3000);
+	ck_assert_str_eq(bb_str(o, "silence_id"), "s-1");
+	cJSON_Delete(o);
+	usleep(500 * 1000);		/* two checkpoints */
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	/* Down past the 4 s line. */
+	while (bb_now() < t0 + 4.3)
+		usleep(50 * 1000);
+	rs_start();
+	ck_assert(bb_wait_log(&b, "state restored", 3000));
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_ptr_nonnull(snap);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
+	    "calls")), 3);
+	c = rs_find(snap, "calls", "call_id", "c1");
+	ck_assert_str_eq(bb_str(c, "agent"), "a-1");
+	ck_assert_str_eq(bb_str(c, "caller"), "+15550001");
+	ck_assert_double_eq_tol(bb_num(c, "answered_at"), t0, 1e-5);
+	ck_assert_str_eq(bb_str(rs_find(snap, "calls", "call_id", "c2"),
+	    "state"), "queued");
+	ck_assert_str_eq(bb_str(rs_find(snap, "calls", "call_id", "c3"),
+	    "state"), "on_hold");
+	ck_assert_ptr_nonnull(rs_find(snap, "silences", "silence_id", "s-1"));
+	/* seq goes on above anything published before. */
+	ck_assert_msg(bb_num(snap, "seq") > last_seq, "snapshot seq %.0f, "
+	    "seen %.0f", bb_num(snap, "seq"), last_seq);
+	/* The 4 s lines were crossed while down: each fired once, at the
+	 * start (before any client could subscribe: a snapshot shows it),
+	 * stamped with its line, with a seq above the old ones. */
+	c = rs_find(snap, "alerts", "id", "c1/long_call");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(bb_str(c, "state"), "escalated");
+	ck_assert_str_eq(bb_str(c, "severity"), "warning");
+	ck_assert_double_eq_tol(bb_num(c, "ts"), t0 + 4, 1e-3);
+	ck_assert(bb_num(c, "seq") > last_seq);
+	c = rs_find(snap, "alerts", "id", "c3/long_call");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(bb_str(c, "severity"), "warning");
+	ck_assert_double_eq_tol(bb_num(c, "ts"), t0 + 4, 1e-3);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
+	    "alerts")), 2);
+	cJSON_Delete(snap);
+	/* Nothing else until the 8 s line. */
+	o = rs_alert((int)((t0 + 7.8 - bb_now()) * 1000));
+	ck_assert_msg(o == NULL, "after the restart: %s %s", bb_str(o, "id"),
+	    bb_str(o, "state"));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* An acked alert and its note come back as they were. */
+START_TEST(a_clean_stop_keeps_acks_and_seq)
+{
+	double	 t0, seq;
+	cJSON	*o, *snap;
+
+	rs_start();
+	t0 = bb_now();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", t0 - 2.5);
+	ck_assert_ptr_nonnull(o = rs_alert(3000));
+	cJSON_Delete(o);
+	o = bb_request(&b, "{\"cmd\":\"ack\",\"id\":\"c1/long_call\","
+	    "\"by\":\"ann\",\"note\":\"on it\"}", 3000);
+	cJSON_Delete(o);
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	seq = bb_num(snap, "seq");
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	rs_start();
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	o = rs_find(snap, "alerts", "id", "c1/long_call");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(bb_str(o, "state"), "acked");
+	ck_assert_str_eq(bb_str(o, "acked_by"), "ann");
+	ck_assert_str_eq(bb_str(o, "note"), "on it");
+	ck_assert(bb_num(snap, "seq") > seq);
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* Write text as the state file. */
+static void
+rs_state(const char *text)
+{
+	char	 path[160];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/state", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The daemon sets a bad state file aside, says why, and starts empty. */
+static void
+rs_corrupt(const char *text, const char *why)
+{
+	char	 pat[160], msg[256];
+	glob_t	 g;
+	cJSON	*r;
+
+	rs_state(text);
+	rs_start();
+	snprintf(msg, sizeof msg, "problem=\"%s\"", why);
+	ck_assert_msg(bb_wait_log(&b, msg, 3000), "no %s in %s", msg, b.log);
+	ck_assert(bb_log_has(&b, "set aside as"));
+	snprintf(pat, sizeof pat, "%s/state.corrupt-*", b.dir);
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	ck_assert_uint_eq(g.gl_pathc, 1);
+	globfree(&g);
+	r = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	ck_assert_double_eq(bb_num(r, "calls"), 0);
+	cJSON_Delete(r);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+
+START_TEST(garbage_is_set_aside)
+{
+	rs_corrupt("\x01\x02 not a state file\n",
+	    "a line that is not a JSON object");
+}
+END_TEST
+
+START_TEST(a_cut_file_is_set_aside)
+{
+	rs_corrupt("{\"k\":\"callwatch-state\",\"version\":1,\"written\":1,"
+	    "\"now\":1,\"seq\":5,\"silence_id\":0,\"callers_seed\":\"1\","
+	    "\"calls\":1}\n{\"k\":\"call\",\"id\":\"c1\"",
+	    "a cut or overlong line");
+}
+END_TEST
+
+START_TEST(a_file_without_its_end_is_set_aside)
+{
+	rs_corrupt("{\"k\":\"callwatch-state\",\"version\":1,\"written\":1,"
+	    "\"now\":1,\"seq\":5,\"silence_id\":0,\"callers_seed\":\"1\","
+	    "\"calls\":0}\n", "no end: the file is cut");
+}
+END_TEST
+
+START_TEST(another_version_is_set_aside)
+{
+	rs_corrupt("{\"k\":\"callwatch-state\",\"version\":99}\n"
+	    "{\"k\":\"end\",\"lines\":1}\n",
+	    "a version this daemon does not read");
+}
+END_TEST
+
+START_TEST(a_bad_call_is_set_aside)
+{
+	rs_corrupt("{\"k\":\"callwatch-state\",\"version\":1,\"written\":1,"
+	    "\"now\":1,\"seq\":5,\"silence_id\":0,\"callers_seed\":\"1\","
+	    "\"calls\":1}\n{\"k\":\"call\",\"id\":\"c1\",\"queue\":\"a/b\"}\n"
+	    "{\"k\":\"end\",\"lines\":2}\n",
+	    "a call with a missing or wrong field");
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+restart_suite(void)
+{
+	Suite	*s = suite_create("restart");
+	TCase	*tc = tcase_create("state");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, kill_9_loses_no_call_and_repeats_no_alert);
+	tcase_add_test(tc, a_clean_stop_keeps_acks_and_seq);
+	tcase_add_test(tc, garbage_is_set_aside);
+	tcase_add_test(tc, a_cut_file_is_set_aside);
+	tcase_add_test(tc, a_file_without_its_end_is_set_aside);
+	tcase_add_test(tc, another_version_is_set_aside);
+	tcase_add_test(tc, a_bad_call_is_set_aside);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(restart_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
