@@ -231,3 +231,74 @@ $(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_%
 	  $(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$*
 
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
+
+# Installing.  `make install` copies the daemon, the clients that were
+# built, the systemd unit (its paths rewritten to SBINDIR and SYSCONFDIR),
+# both man pages and the config under DESTDIR, a staging folder for
+# packages (empty: the live system; no root needed for one of your own).
+# An existing config is never overwritten: the shipped one goes next to it
+# as callwatch.yaml.new.  `make uninstall` removes what install put, except
+# the config folder, which may hold your edits.
+DESTDIR	?=
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	     2>/dev/null)
+INSTALL_UNITDIR = $(or $(UNITDIR),/lib/systemd/system)
+INSTALL_CONFDIR = $(SYSCONFDIR)/callwatch
+# Clients install when they were built (callwatch and callwatch-sim come
+# with issue #5).
+INSTALL_CLIENTS = $(sort $(CLIENTS) callwatch callwatch-sim)
+INSTALL_UNIT_SED = \
+	-e 's|/usr/local/sbin/callwatchd|$(SBINDIR)/callwatchd|g' \
+	-e 's|/etc/callwatch/callwatch\.yaml|$(INSTALL_CONFDIR)/callwatch.yaml|g'
+# conf/callwatch.yaml keeps its state in run/ for `make demo`; installed,
+# it uses the default folder (the unit's StateDirectory).
+INSTALL_CONF_SED = \
+	-e 's|^\(  state_file:\) run/state$$|\1 /var/lib/callwatch/state|' \
+	-e 's|^\(  \# Default: /var/lib/callwatch/state\.\)  Here a .*$$|\1|' \
+	-e '/^  \# daemon runs, for `make demo`\.$$/d'
+# Progress lines are quiet under make -s; the note about a config left
+# alone is always printed.
+INSTALL_SAY = $(if $(findstring s,$(firstword -$(MAKEFLAGS))),:,echo)
+
+.PHONY: install uninstall
+
+install: all
+	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(BINDIR)" \
+	  "$(DESTDIR)$(INSTALL_UNITDIR)" "$(DESTDIR)$(MANDIR)/man8" \
+	  "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(INSTALL_CONFDIR)"
+	install -m 755 $(BUILD)/callwatchd "$(DESTDIR)$(SBINDIR)/callwatchd"
+	$(foreach c,$(wildcard $(INSTALL_CLIENTS:%=$(BUILD)/%)),\
+	  install -m 755 $(c) "$(DESTDIR)$(BINDIR)/$(notdir $(c))" &&) :
+	sed $(INSTALL_UNIT_SED) systemd/callwatchd.service \
+	  >"$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
+	chmod 644 "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
+	install -m 644 daemon/callwatchd.8 "$(DESTDIR)$(MANDIR)/man8/callwatchd.8"
+	install -m 644 conf/callwatch.yaml.5 \
+	  "$(DESTDIR)$(MANDIR)/man5/callwatch.yaml.5"
+	@conf="$(DESTDIR)$(INSTALL_CONFDIR)/callwatch.yaml"; \
+	if [ ! -e "$$conf" ]; then \
+	  $(INSTALL_SAY) "installing the config $$conf"; \
+	  sed $(INSTALL_CONF_SED) conf/callwatch.yaml >"$$conf" && \
+	  chmod 644 "$$conf"; \
+	elif sed $(INSTALL_CONF_SED) conf/callwatch.yaml | cmp -s - "$$conf"; \
+	then \
+	  $(INSTALL_SAY) "the config $$conf is up to date"; \
+	else \
+	  sed $(INSTALL_CONF_SED) conf/callwatch.yaml >"$$conf.new" && \
+	  chmod 644 "$$conf.new" && \
+	  echo "$$conf exists and was left alone;" \
+	    "the shipped config is $$conf.new"; \
+	fi
+
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/callwatchd" \
+	  $(INSTALL_CLIENTS:%="$(DESTDIR)$(BINDIR)/%") \
+	  "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service" \
+	  "$(DESTDIR)$(MANDIR)/man8/callwatchd.8" \
+	  "$(DESTDIR)$(MANDIR)/man5/callwatch.yaml.5"
+	@echo "$(DESTDIR)$(INSTALL_CONFDIR) was left alone (the config may" \
+	  "hold your edits); remove it by hand if you no longer want it"
