@@ -23,7 +23,7 @@ endif
 PKGS	  = libevent libzmq yaml-0.1 libcjson libxxhash
 TEST_PKGS = check
 DEB_PKGS  = build-essential pkg-config libevent-dev libzmq3-dev \
-	    libyaml-dev libcjson-dev libxxhash-dev check
+	    libyaml-dev libcjson-dev libxxhash-dev check systemd groff-base
 
 # Recursive (=) so they are read after `deps` has installed the packages.
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
@@ -67,6 +67,8 @@ deps:
 	@missing=; \
 	command -v pkg-config >/dev/null || missing=pkg-config; \
 	command -v cc >/dev/null || missing="$$missing build-essential"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	command -v groff >/dev/null || missing="$$missing groff-base"; \
 	if command -v pkg-config >/dev/null; then \
 	  for p in $(PKGS) $(TEST_PKGS); do \
 	    pkg-config --exists $$p || missing="$$missing $$p"; \
