@@ -147,6 +147,7 @@ alert_message(const struct daemon *d, const struct call *c,
 		    alert_num(a->value), range_short(c, th, sizeof th),
 		    end ? " (call over)" : "");
 		break;
+	case RULE_FEED_SILENT:
 	case RULE_COUNT:
 		snprintf(out, len, "%s", rule_name(a->rule));
 		break;
@@ -237,6 +238,7 @@ alert_send(struct daemon *d, const struct call *c, struct alert *a,
     const struct queue *q, const struct queue *from)
 {
 	alert_publish_on(d, c, a, q, from);
+	d->n.alert_changes[a->rule][a->sev][a->state]++;
 	a->out = a->state != ALERT_RESOLVED;
 	a->pending = false;
 	a->pub_sev = (uint8_t)a->sev;
@@ -330,8 +332,10 @@ alert_raise_why(struct daemon *d, struct call *c, enum rule r, enum sev sev,
 		free(a->by);
 		free(a->note);
 		a->by = a->note = NULL;
+		d->n.open_alerts[r][a->sev]--;
 	} else
 		return;
+	d->n.open_alerts[r][sev]++;
 	if (reason != NULL) {
 		free(a->reason);
 		a->reason = xstrdup(reason);
@@ -391,6 +395,7 @@ alert_resolve(struct daemon *d, struct call *c, enum rule r, cw_time t,
 	a->ts = t;
 	a->value = value;
 	alert_publish(d, c, a);
+	d->n.open_alerts[r][a->sev]--;
 	alert_drop(c, a);
 	if (call_level(c) != level)
 		call_level_changed(d, c, t);

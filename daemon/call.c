@@ -1135,6 +1135,7 @@ call_load(struct daemon *d, const cJSON *o)
 	struct calls	*cs = &d->calls;
 	const char	*id, *qname, *agent, *caller;
 	const cJSON	*alerts, *fp, *it;
+	const struct alert *a;
 	struct queue	*q;
 	struct call	*c;
 	double		 st, holds, tr, flags, fpn;
@@ -1214,6 +1215,8 @@ call_load(struct daemon *d, const cJSON *o)
 			call_end_quiet(d, c);
 			return "a call with a bad alert";
 		}
+	for (a = c->alerts; a != NULL; a = a->next)
+		d->n.open_alerts[a->rule][a->sev]++;
 	call_rearm(d, c);
 	return NULL;
 }

@@ -297,6 +297,11 @@ static const struct config_key config_daemon_keys[] = {
 	  .min = 1, .max = 100000000, .def = "2000000",
 	  .help = "most live calls tracked; events starting more are "
 	  "rejected (about 300 bytes each)" },
+	{ .name = "feed_timeout", .type = CT_DURATION,
+	  .off = CFG(feed_timeout), .min = CW_SEC, .max = CW_DAY,
+	  .flags = CK_ZERO_OK, .def = "2m",
+	  .help = "a feed silent this long (no event, no heartbeat) raises "
+	  "feed_silent; 0 = off" },
 	{ .name = "max_callers", .type = CT_INT, .off = CFG(max_callers),
 	  .min = 1, .max = 100000000, .def = "1000000",
 	  .help = "most callers remembered for repeat_caller (48-96 bytes "

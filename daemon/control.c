@@ -35,6 +35,7 @@ struct control_cmd {
 };
 
 static void	control_silences(struct daemon *, struct buf *);
+static void	control_feed_alerts(struct daemon *, struct buf *, bool *);
 static int	control_cut(const char *, size_t);
 
 /* Write {"ok":false,"error":msg}. */
@@ -93,7 +94,29 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			cJSON_Delete(o);
 		}
 	}
+	if (alerts && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0))
+		control_feed_alerts(d, b, &first);
 	buf_addc(b, ']');
+}
+
+/* Append the open feed_silent alerts (which belong to no call). */
+static void
+control_feed_alerts(struct daemon *d, struct buf *b, bool *first)
+{
+	size_t	 i;
+	cJSON	*o;
+
+	for (i = 0; i < d->nfeeds && d->fw != NULL; i++) {
+		if (!d->fw[i].silent)
+			continue;
+		control_comma(b, first);
+		o = daemon_feed_alert(d, i, CW_STATE_FIRING,
+		    d->fw[i].since + d->cfg->feed_timeout);
+		cJSON_AddFalseToObject(o, "silenced");
+		cJSON_AddFalseToObject(o, "inhibited");
+		buf_add_json(b, o);
+		cJSON_Delete(o);
+	}
 }
 
 /* snapshot [queue]: seq, calls, open alerts and queue figures. */

@@ -55,6 +55,7 @@ enum rule {
 	RULE_MANY_HOLDS,
 	RULE_LONG_WRAPUP,
 	RULE_SHORT_CALLS,
+	RULE_FEED_SILENT,	/* a feed, not a call (daemon.c) */
 	RULE_COUNT
 };
 
@@ -254,6 +255,7 @@ struct config {
 	int		 max_queues;	/* distinct queues the daemon tracks */
 	int		 max_calls;	/* live calls the daemon tracks */
 	int		 max_callers;	/* callers remembered for repeats */
+	cw_time		 feed_timeout;	/* feed_silent after this; 0 = off */
 	int		 log_level;	/* LOG_LVL_* */
 	struct feedconf	*feeds;
 	size_t		 nfeeds;
@@ -702,6 +704,8 @@ struct feed	*feed_new(struct daemon *, const struct feedconf *,
 void		 feed_free(struct feed *);
 const char	*feed_name(const struct feed *);
 uint64_t	 feed_received(const struct feed *);
+cw_time	 feed_last_at(const struct feed *);
+bool	 feed_spoke(const struct feed *);
 
 /* control.c: JSON requests on the ROUTER socket. */
 struct control;
@@ -723,6 +727,19 @@ void	 queue_save(struct buf *, const struct queue *);
 const char *queue_load(struct queues *, const struct config *,
 	    const struct cJSON *);
 
+/* A feed's dead-man's switch (daemon.c); its alerts' queue. */
+#define DAEMON_FEED_QUEUE	"*"
+struct feedwatch {
+	bool		 silent;	/* feed_silent is open */
+	bool		 out;		/* ... and was published */
+	cw_time		 since;		/* its last message, wall clock */
+	uint64_t	 seq;		/* of the last change */
+};
+
+/* The HTTP listener (http.c). */
+struct http	*http_new(struct daemon *, const char *, char **);
+void		 http_free(struct http *);
+
 /* daemon.c: the whole daemon; no global state beyond the logger. */
 struct counters {
 	uint64_t	 received;	/* feed messages read */
@@ -734,6 +751,9 @@ struct counters {
 	uint64_t	 heartbeats;
 	uint64_t	 stale;		/* calls closed for silence */
 	uint64_t	 ended;		/* calls that ended */
+	/* Alert changes published, and alerts open, by rule and severity. */
+	uint64_t	 alert_changes[RULE_COUNT][4][4];
+	uint64_t	 open_alerts[RULE_COUNT][4];
 };
 struct daemon {
 	struct event_base *base;
@@ -762,6 +782,10 @@ struct daemon {
 	cw_time		 ckpt_duration;	/* ... how long it took */
 	uint64_t	 ckpt_written;
 	uint64_t	 ckpt_failed;
+	bool		 ckpt_failed_last;	/* the last one failed */
+	struct http	*http;		/* /metrics, /healthz; NULL if off */
+	struct feedwatch *fw;		/* per feed: silent? (feed_silent) */
+	struct event	*fw_ev;		/* checks the feeds every second */
 	bool		 level_dirty;	/* ... whose level changed */
 	struct feed	**feeds;
 	size_t		 nfeeds;
@@ -786,6 +810,10 @@ void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
 void		 daemon_stats_round(struct daemon *, cw_time);
 void		 daemon_silences_arm(struct daemon *);
+void		 daemon_feed_spoke(struct daemon *, const struct feed *);
+size_t		 daemon_feeds_silent(const struct daemon *);
+struct cJSON	*daemon_feed_alert(struct daemon *, size_t, const char *,
+		    cw_time);
 void		 daemon_status(struct daemon *, bool);
 void		 daemon_silences_release(struct daemon *);
 int		 daemon_reload(struct daemon *, char **);

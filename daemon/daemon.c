@@ -161,6 +161,7 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 }
 
 static void	daemon_checkpoint_arm(struct daemon *);
+static void	daemon_feed_check(evutil_socket_t, short, void *);
 
 /* Create, configure and bind one socket; NULL with *cause on failure. */
 static void *
@@ -255,7 +256,126 @@ daemon_open(struct daemon *d, char **cause)
 	}
 	daemon_signals(d);
 	daemon_checkpoint_arm(d);
+	d->fw = xcalloc(d->nfeeds, sizeof *d->fw);
+	if ((d->fw_ev = event_new(d->base, -1, EV_PERSIST, daemon_feed_check,
+	    d)) == NULL || event_add(d->fw_ev, &(struct timeval){ 1, 0 }) == -1)
+		fatalx("feed watch timer");
+	if (d->cfg->http_listen[0] != '\0' &&
+	    (d->http = http_new(d, d->cfg->http_listen, cause)) == NULL)
+		return -1;
 	return 0;
+}
+
+/*
+ * A feed_silent change of feed i (SPEC 5 alert object; the feed has no
+ * call, so call_id is null and queue is "*": every queue is blind), or
+ * NULL.  state is "firing" or "resolved"; t the change's time.
+ */
+cJSON *
+daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)
+{
+	const struct feedwatch *w = &d->fw[i];
+	const char	*name = feed_name(d->feeds[i]);
+	cJSON		*o = cJSON_CreateObject();
+	char		 id[CW_MAX_NAME + 32], msg[CW_MAX_NAME + 96], v[32];
+
+	snprintf(id, sizeof id, "feed:%s/%s", name,
+	    rule_name(RULE_FEED_SILENT));
+	dur_format(t - w->since, v, sizeof v);
+	if (strcmp(state, CW_STATE_RESOLVED) == 0)
+		snprintf(msg, sizeof msg, "feed %s speaks again after %s of "
+		    "silence", name, v);
+	else
+		snprintf(msg, sizeof msg, "feed %s silent for %s: no event, "
+		    "no heartbeat; calls are not being watched", name, v);
+	cJSON_AddNumberToObject(o, CW_F_SEQ, (double)w->seq);
+	cJSON_AddStringToObject(o, CW_F_KIND, "alert");
+	cJSON_AddStringToObject(o, CW_F_ID, id);
+	cJSON_AddStringToObject(o, CW_F_STATE, state);
+	cJSON_AddStringToObject(o, CW_F_RULE, rule_name(RULE_FEED_SILENT));
+	cJSON_AddStringToObject(o, CW_F_SEVERITY, sev_name(SEV_WARNING));
+	cJSON_AddNullToObject(o, CW_F_CALL_ID);
+	cJSON_AddStringToObject(o, CW_F_QUEUE, DAEMON_FEED_QUEUE);
+	cJSON_AddNullToObject(o, CW_F_AGENT);
+	cJSON_AddNullToObject(o, CW_F_CALLER);
+	cJSON_AddStringToObject(o, "feed", name);
+	cJSON_AddNumberToObject(o, CW_F_VALUE, dur_seconds(t - w->since));
+	cJSON_AddNumberToObject(o, CW_F_THRESHOLD,
+	    dur_seconds(d->cfg->feed_timeout));
+	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(t));
+	cJSON_AddStringToObject(o, CW_F_MESSAGE, msg);
+	return o;
+}
+
+/* Publish feed i's feed_silent change. */
+static void
+daemon_feed_publish(struct daemon *d, size_t i, const char *state,
+    cw_time t, enum alert_state st)
+{
+	struct feedwatch *w = &d->fw[i];
+	cJSON		*o = daemon_feed_alert(d, i, state, t);
+	char		 topic[64];
+
+	snprintf(topic, sizeof topic, "%s%s/%s", CW_TOPIC_ALERT,
+	    DAEMON_FEED_QUEUE, sev_name(SEV_WARNING));
+	w->seq = pub_send(d->pub, topic, o);
+	d->n.alert_changes[RULE_FEED_SILENT][SEV_WARNING][st]++;
+	cJSON_Delete(o);
+}
+
+/* Every second: has a feed been silent past feed_timeout? */
+static void
+daemon_feed_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	cw_time		 now = dur_wallclock(), to = d->cfg->feed_timeout;
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < d->nfeeds; i++) {
+		struct feedwatch *w = &d->fw[i];
+
+		w->since = feed_last_at(d->feeds[i]);
+		if (to == 0 || w->silent || now - w->since <= to)
+			continue;
+		w->silent = true;
+		d->n.open_alerts[RULE_FEED_SILENT][SEV_WARNING]++;
+		log_warnx("feed silent feed=%s for=%llds", feed_name(
+		    d->feeds[i]), (long long)((now - w->since) / CW_SEC));
+		daemon_feed_publish(d, i, CW_STATE_FIRING, now, ALERT_FIRING);
+	}
+}
+
+/* Feed f spoke: its feed_silent, if open, resolves. */
+void
+daemon_feed_spoke(struct daemon *d, const struct feed *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nfeeds && d->fw != NULL; i++) {
+		struct feedwatch *w = &d->fw[i];
+
+		if (d->feeds[i] != f || !w->silent)
+			continue;
+		w->silent = false;
+		d->n.open_alerts[RULE_FEED_SILENT][SEV_WARNING]--;
+		log_info("feed speaks again feed=%s", feed_name(f));
+		daemon_feed_publish(d, i, CW_STATE_RESOLVED, feed_last_at(f),
+		    ALERT_RESOLVED);
+		w->since = feed_last_at(f);
+	}
+}
+
+/* How many feeds are silent now. */
+size_t
+daemon_feeds_silent(const struct daemon *d)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < d->nfeeds && d->fw != NULL; i++)
+		n += d->fw[i].silent;
+	return n;
 }
 
 /* The checkpoint timer: write the state file. */
@@ -295,6 +415,10 @@ daemon_free(struct daemon *d)
 		return;
 	if (d->ckpt_ev != NULL)
 		event_free(d->ckpt_ev);
+	if (d->fw_ev != NULL)
+		event_free(d->fw_ev);
+	free(d->fw);
+	http_free(d->http);
 	for (i = 0; i < nitems(d->sigev); i++)
 		if (d->sigev[i] != NULL)
 			event_free(d->sigev[i]);

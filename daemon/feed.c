@@ -28,6 +28,8 @@ struct feed {
 	void		*sock;		/* PULL or SUB */
 	struct zsock	*z;		/* its place in the loop */
 	uint64_t	 received;	/* messages read */
+	cw_time		 last_at;	/* wall clock of the last one */
+	cw_time		 opened_at;	/* when the feed was opened */
 };
 
 /* Receive the rest of a multi-frame message, keeping the last frame. */
@@ -65,6 +67,10 @@ feed_drain(void *arg)
 		    f->name);
 	}
 	zmq_msg_close(&msg);
+	if (n > 0) {
+		f->last_at = dur_wallclock();
+		daemon_feed_spoke(f->d, f);
+	}
 	/* Stopped short of EAGAIN: no new edge will come, so run again. */
 	if (n == FEED_BATCH || (err != EAGAIN && err != ETERM))
 		zsock_kick(f->z);
@@ -98,6 +104,7 @@ feed_new(struct daemon *d, const struct feedconf *fc, char **cause)
 	f = xcalloc(1, sizeof *f);
 	f->d = d;
 	f->name = xstrdup(fc->name);
+	f->opened_at = f->last_at = dur_wallclock();
 	f->sock = s;
 	f->z = zsock_new(d->base, s, feed_drain, f);
 	log_info("feed open name=%s socket=%s endpoint=%s", fc->name,
@@ -129,4 +136,18 @@ uint64_t
 feed_received(const struct feed *f)
 {
 	return f->received;
+}
+
+/* Wall clock of the feed's last message (of its opening before one). */
+cw_time
+feed_last_at(const struct feed *f)
+{
+	return f->last_at;
+}
+
+/* Whether the feed has said anything since it was opened. */
+bool
+feed_spoke(const struct feed *f)
+{
+	return f->received > 0;
 }

@@ -23,6 +23,7 @@ static const char *const rule_names[] = {
 	[RULE_MANY_HOLDS] = "many_holds",
 	[RULE_LONG_WRAPUP] = "long_wrapup",
 	[RULE_SHORT_CALLS] = "short_calls",
+	[RULE_FEED_SILENT] = "feed_silent",
 };
 
 static const char *const call_state_names[] = {

@@ -128,6 +128,7 @@ state_save(struct daemon *d)
 			close(fd);
 		free(tmp);
 		d->ckpt_failed++;
+		d->ckpt_failed_last = true;
 		return -1;
 	}
 	lines = state_write_lines(d, fp, ceiling);
@@ -137,6 +138,7 @@ state_save(struct daemon *d)
 		unlink(tmp);
 		free(tmp);
 		d->ckpt_failed++;
+		d->ckpt_failed_last = true;
 		return -1;
 	}
 	if (fsync(fileno(fp)) == -1)
@@ -148,6 +150,7 @@ state_save(struct daemon *d)
 		unlink(tmp);
 		free(tmp);
 		d->ckpt_failed++;
+		d->ckpt_failed_last = true;
 		return -1;
 	}
 	state_sync_dir(path);
@@ -156,6 +159,7 @@ state_save(struct daemon *d)
 	d->ckpt_at = dur_wallclock();
 	d->ckpt_duration = dur_monotonic() - t0;
 	d->ckpt_written++;
+	d->ckpt_failed_last = false;
 	log_debug("checkpoint written path=%s calls=%zu lines=%ld "
 	    "duration=%lldus", path, calls_count(&d->calls), lines,
 	    (long long)d->ckpt_duration);

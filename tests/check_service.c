@@ -3,8 +3,11 @@
  * socket the test binds (READY, STATUS, WATCHDOG, RELOADING, STOPPING),
  * and the unit file's hardening as systemd-analyze scores it.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +258,202 @@ START_TEST(plain_lines_without_the_journal)
 }
 END_TEST
 
+/* GET path from the HTTP listener on port; the status, body in out. */
+static int
+svc_get(int port, const char *path, char *out, size_t len)
+{
+	struct sockaddr_in sa;
+	char		 req[256];
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd = socket(AF_INET, SOCK_STREAM, 0), code = -1;
+	char		*body;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (n + 1 < len && (r = read(fd, out + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(fd);
+	sscanf(out, "HTTP/1.%*d %d", &code);
+	if ((body = strstr(out, "\r\n\r\n")) != NULL)
+		memmove(out, body + 4, strlen(body + 4) + 1);
+	return code;
+}
+
+/* Whether s is a metric or label name of the text format. */
+static bool
+svc_name(const char *s, size_t len, bool label)
+{
+	size_t	 i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(isalpha((unsigned char)s[i]) || s[i] == '_' ||
+		    (!label && s[i] == ':') || (i > 0 &&
+		    isdigit((unsigned char)s[i]))))
+			return false;
+	return true;
+}
+
+/*
+ * Check text against the Prometheus text format 0.0.4: HELP and TYPE
+ * before a metric's samples, once each; samples "name{l="v",...} value"
+ * with escaped label values and a float value.  The number of samples.
+ */
+static size_t
+svc_prometheus(char *text)
+{
+	char	*line, *save = NULL, typed[256][96];
+	size_t	 ntyped = 0, samples = 0, i;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char	*p = line, *end;
+		size_t	 nl;
+
+		if (strncmp(line, "# HELP ", 7) == 0)
+			continue;
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			p = line + 7;
+			nl = strcspn(p, " ");
+			ck_assert_msg(svc_name(p, nl, false), "%s", line);
+			ck_assert_msg(strcmp(p + nl, " counter") == 0 ||
+			    strcmp(p + nl, " gauge") == 0, "%s", line);
+			for (i = 0; i < ntyped; i++)
+				ck_assert_msg(strncmp(typed[i], p, nl) != 0 ||
+				    typed[i][nl] != '\0', "TYPE twice: %s",
+				    line);
+			ck_assert_uint_lt(ntyped, 256);
+			snprintf(typed[ntyped++], sizeof typed[0], "%.*s",
+			    (int)nl, p);
+			continue;
+		}
+		ck_assert_msg(line[0] != '#', "a stray comment: %s", line);
+		nl = strcspn(p, "{ ");
+		ck_assert_msg(svc_name(p, nl, false), "bad name: %s", line);
+		for (i = 0; i < ntyped; i++)
+			if (strncmp(typed[i], p, nl) == 0 &&
+			    typed[i][nl] == '\0')
+				break;
+		/* callwatch_calls_stale_total shares a TYPE block. */
+		ck_assert_msg(i < ntyped || strncmp(p,
+		    "callwatch_calls_stale_total", nl) == 0,
+		    "a sample before its TYPE: %s", line);
+		p += nl;
+		if (*p == '{') {
+			for (p++; *p != '}'; ) {
+				nl = strcspn(p, "=");
+				ck_assert_msg(svc_name(p, nl, true), "bad label: "
+				    "%s", line);
+				p += nl;
+				ck_assert_msg(p[0] == '=' && p[1] == '"', "%s",
+				    line);
+				for (p += 2; *p != '"'; p++) {
+					ck_assert_msg(*p != '\0', "%s", line);
+					if (*p == '\\')
+						p++;
+				}
+				p++;
+				if (*p == ',')
+					p++;
+				else
+					ck_assert_msg(*p == '}', "%s", line);
+			}
+			p++;
+		}
+		ck_assert_msg(*p == ' ', "no value: %s", line);
+		(void)strtod(p + 1, &end);
+		ck_assert_msg(end != p + 1 && *end == '\0', "bad value: %s",
+		    line);
+		samples++;
+	}
+	return samples;
+}
+
+/* The standard config with a second's feed_timeout and HTTP on. */
+#define SVC_HTTP_CONF							\
+	"daemon: {clock: wall, state_file: \"\", feed_timeout: 1s}\n"	\
+	"feeds: [{name: main, endpoint: \"%s\"}]\n"			\
+	"publish: {endpoint: \"%s\"}\n"					\
+	"control: {endpoint: \"%s\"}\n"					\
+	"http: {listen: \"127.0.0.1:%d\"}\n"
+
+/* /metrics parses as the text format and counts what happened. */
+START_TEST(metrics_parse_and_count)
+{
+	static char	 out[262144];
+	int		 port = bb_free_port();
+
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"\", "
+	    "feed_timeout: 0}\nfeeds: [{name: main, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\"}\ncontrol: {endpoint: \"%s\"}\n"
+	    "http: {listen: \"127.0.0.1:%d\"}\n", b.feed, b.pub, b.ctl, port);
+	ck_assert_msg(bb_start(&b) == 0, "no start (see %s)", b.log);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"sal\\\"es\"}", bb_now());
+	bb_push(&b, "not json");
+	ck_assert(bb_wait_stat(&b, "received", 2, 3000));
+	ck_assert_int_eq(svc_get(port, "/metrics", out, sizeof out), 200);
+	ck_assert_ptr_nonnull(strstr(out,
+	    "callwatch_events_total{result=\"applied\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "callwatch_rejected_total{reason=\"bad_json\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "callwatch_live_calls{queue="
+	    "\"sal\\\"es\",state=\"talking\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "callwatch_calls 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "callwatch_loop_lag_seconds{probe="
+	    "\"max\"} "));
+	ck_assert_uint_gt(svc_prometheus(out), 50);
+	ck_assert_int_eq(svc_get(port, "/healthz", out, sizeof out), 200);
+	ck_assert_str_eq(out, "{\"ok\":true}\n");
+	ck_assert_int_eq(svc_get(port, "/nothing", out, sizeof out), 404);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* A silent feed raises feed_silent and /healthz says so; it clears. */
+START_TEST(a_silent_feed_raises_feed_silent)
+{
+	static char	 out[65536];
+	char		 topic[256];
+	int		 port = bb_free_port();
+	cJSON		*o;
+
+	bb_write_conf(&b, SVC_HTTP_CONF, b.feed, b.pub, b.ctl, port);
+	ck_assert_msg(bb_start(&b) == 0, "no start (see %s)", b.log);
+	o = bb_recv(&b, 4000, topic, sizeof topic);
+	ck_assert_msg(o != NULL, "no feed_silent within 4 s");
+	ck_assert_str_eq(topic, "alert/*/warning");
+	ck_assert_str_eq(bb_str(o, "id"), "feed:main/feed_silent");
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
+	ck_assert_str_eq(bb_str(o, "feed"), "main");
+	ck_assert(bb_num(o, "value") > 1);
+	ck_assert_double_eq(bb_num(o, "threshold"), 1);
+	cJSON_Delete(o);
+	ck_assert(bb_log_has(&b, "feed silent feed=main"));
+	ck_assert_int_eq(svc_get(port, "/healthz", out, sizeof out), 503);
+	ck_assert_ptr_nonnull(strstr(out, "a feed is silent"));
+	o = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_str_eq(bb_str(cJSON_GetArrayItem(cJSON_GetObjectItem(o,
+	    "alerts"), 0), "id"), "feed:main/feed_silent");
+	cJSON_Delete(o);
+	bb_push(&b, "{\"type\":\"heartbeat\",\"ts\":%.6f}", bb_now());
+	o = bb_recv(&b, 3000, topic, sizeof topic);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(bb_str(o, "state"), "resolved");
+	cJSON_Delete(o);
+	ck_assert_int_eq(svc_get(port, "/healthz", out, sizeof out), 200);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* systemd-analyze scores the unit's exposure at 2.0 or less. */
 START_TEST(unit_exposure_is_two_or_less)
 {
@@ -297,6 +496,8 @@ service_suite(void)
 	tcase_add_test(tc, journal_lines_carry_their_priority);
 	tcase_add_test(tc, plain_lines_without_the_journal);
 	tcase_add_test(tc, unit_exposure_is_two_or_less);
+	tcase_add_test(tc, metrics_parse_and_count);
+	tcase_add_test(tc, a_silent_feed_raises_feed_silent);
 	suite_add_tcase(s, tc);
 	return s;
 }
