@@ -28,10 +28,14 @@ struct control {
 	uint64_t	 errors;	/* answered with ok:false */
 };
 
-/* A command: its name and what answers it (into b, ok or not). */
+/*
+ * A command: its name, what answers it (into b, ok or not), and whether
+ * it changes the daemon (then it goes to the journal).
+ */
 struct control_cmd {
 	const char	*name;
 	void		(*fn)(struct daemon *, const cJSON *, struct buf *);
+	bool		 journal;
 };
 
 static void	control_silences(struct daemon *, struct buf *);
@@ -412,12 +416,12 @@ control_reload(struct daemon *d, const cJSON *req, struct buf *b)
 }
 
 static const struct control_cmd control_cmds[] = {
-	{ "snapshot", control_snapshot },
-	{ "ack", control_ack },
-	{ "silence", control_silence },
-	{ "unsilence", control_unsilence },
-	{ "stats", control_stats },
-	{ "reload", control_reload },
+	{ "snapshot", control_snapshot, false },
+	{ "ack", control_ack, true },
+	{ "silence", control_silence, true },
+	{ "unsilence", control_unsilence, true },
+	{ "stats", control_stats, false },
+	{ "reload", control_reload, false },
 };
 
 /* How many bytes of s to quote: at most max, never half a character. */
@@ -466,7 +470,16 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 		for (i = 0; i < nitems(control_cmds); i++)
 			if (strcmp(cmd->valuestring, control_cmds[i].name) == 0)
 				break;
-		if (i < nitems(control_cmds))
+		if (i < nitems(control_cmds) && control_cmds[i].journal &&
+		    d->journal != NULL && !d->clock_held) {
+			/* Journaled first; applied on the clock it records. */
+			journal_add(d->journal, daemon_clock(d), 'C', "control",
+			    req, len);
+			journal_flush(d->journal);
+			d->clock_held = true;
+			control_cmds[i].fn(d, j, b);
+			d->clock_held = false;
+		} else if (i < nitems(control_cmds))
 			control_cmds[i].fn(d, j, b);
 		else {
 			snprintf(msg, sizeof msg, "unknown command \"%.*s\" "

@@ -736,6 +736,17 @@ struct feedwatch {
 	uint64_t	 seq;		/* of the last change */
 };
 
+/* The journal of inputs since the last checkpoint (journal.c). */
+struct journal	*journal_open(const char *, uint64_t);
+void		 journal_close(struct journal *);
+uint64_t	 journal_seq(const struct journal *);
+void		 journal_add(struct journal *, cw_time, char, const char *,
+		    const void *, size_t);
+void		 journal_flush(struct journal *);
+void		 journal_reset(struct journal *);
+uint64_t	 journal_replay(struct daemon *, const char *, uint64_t,
+		    uint64_t *);
+
 /* The HTTP listener (http.c). */
 struct http	*http_new(struct daemon *, const char *, char **);
 void		 http_free(struct http *);
@@ -784,6 +795,9 @@ struct daemon {
 	uint64_t	 ckpt_failed;
 	bool		 ckpt_failed_last;	/* the last one failed */
 	struct http	*http;		/* /metrics, /healthz; NULL if off */
+	struct journal	*journal;	/* inputs since the checkpoint */
+	uint64_t	 journal_from;	/* the checkpoint's last record */
+	bool		 clock_held;	/* daemon_clock() keeps now as is */
 	struct feedwatch *fw;		/* per feed: silent? (feed_silent) */
 	struct event	*fw_ev;		/* checks the feeds every second */
 	bool		 level_dirty;	/* ... whose level changed */
@@ -810,6 +824,8 @@ void		 daemon_reject(struct daemon *, enum reject, const char *,
 		    const char *);
 void		 daemon_stats_round(struct daemon *, cw_time);
 void		 daemon_silences_arm(struct daemon *);
+void		 daemon_settle(struct daemon *);
+void		 daemon_rewind(struct daemon *, cw_time);
 void		 daemon_feed_spoke(struct daemon *, const struct feed *);
 size_t		 daemon_feeds_silent(const struct daemon *);
 struct cJSON	*daemon_feed_alert(struct daemon *, size_t, const char *,

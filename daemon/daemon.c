@@ -52,6 +52,24 @@ daemon_stats_arm(struct daemon *d)
 }
 
 /*
+ * Wall clock: start the clock and the timers over at t, the time a state
+ * file was written, before its calls are restored and the journal after
+ * it is applied on the times it recorded.  Only while no call is live.
+ */
+void
+daemon_rewind(struct daemon *d, cw_time t)
+{
+	if (d->cfg->clock != CLOCK_WALL || calls_count(&d->calls) > 0)
+		return;
+	timers_free(d->timers);
+	d->timers = timers_new(d->base, true, t, daemon_fire, d);
+	d->now = t;
+	wheel_node_init(&d->stats_tn);
+	wheel_node_init(&d->silence_tn);
+	daemon_stats_arm(d);
+}
+
+/*
  * Publish every queue's figures on stats/<queue>, stamped t (SPEC 5).
  * After a gap (the event clock jumped) the next round is the next one
  * after now, not every round missed.
@@ -419,6 +437,7 @@ daemon_free(struct daemon *d)
 		event_free(d->fw_ev);
 	free(d->fw);
 	http_free(d->http);
+	journal_close(d->journal);
 	for (i = 0; i < nitems(d->sigev); i++)
 		if (d->sigev[i] != NULL)
 			event_free(d->sigev[i]);
@@ -448,7 +467,7 @@ daemon_free(struct daemon *d)
 cw_time
 daemon_clock(struct daemon *d)
 {
-	if (d->cfg->clock == CLOCK_WALL) {
+	if (d->cfg->clock == CLOCK_WALL && !d->clock_held) {
 		cw_time	 w = dur_wallclock();
 
 		if (w > d->now)
@@ -503,8 +522,17 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 		return;
 	}
 	daemon_event(d, &ev);
-	/* Near the seq a restart would continue from: raise it now. */
+}
+
+/*
+ * Between two batches of input: near the seq a restart would continue
+ * from, write a checkpoint now to raise it.
+ */
+void
+daemon_settle(struct daemon *d)
+{
 	if (d->pub != NULL && d->seq_ceiling != 0 && !d->replay &&
+	    !d->clock_held &&
 	    pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling)
 		(void)state_save(d);
 }

@@ -42,34 +42,55 @@ feed_last_frame(void *sock, zmq_msg_t *msg)
 	return 0;
 }
 
-/* Drain the socket (up to a batch) into the daemon. */
+/*
+ * Drain the socket (up to a batch) into the daemon: read the batch,
+ * journal it in one write, then apply it, the clock held at one reading
+ * (the time the journal records, so a replay after a crash applies each
+ * message at the same "now").
+ */
 static void
 feed_drain(void *arg)
 {
+	static zmq_msg_t msgs[FEED_BATCH];
 	struct feed	*f = arg;
-	zmq_msg_t	 msg;
-	int		 n, err = EAGAIN;
+	struct daemon	*d = f->d;
+	int		 i, n, err = EAGAIN;
+	cw_time		 now;
 
-	zmq_msg_init(&msg);
 	for (n = 0; n < FEED_BATCH; n++) {
-		if (zmq_msg_recv(&msg, f->sock, ZMQ_DONTWAIT) == -1 ||
-		    feed_last_frame(f->sock, &msg) == -1) {
+		zmq_msg_init(&msgs[n]);
+		if (zmq_msg_recv(&msgs[n], f->sock, ZMQ_DONTWAIT) == -1 ||
+		    feed_last_frame(f->sock, &msgs[n]) == -1) {
 			err = errno;
-			if (err == EINTR)
+			zmq_msg_close(&msgs[n]);
+			if (err == EINTR) {
+				n--;
 				continue;
+			}
 			if (err != EAGAIN && err != ETERM)
 				log_warnx("feed receive failed feed=%s: %s",
 				    f->name, zmq_strerror(err));
 			break;
 		}
-		f->received++;
-		daemon_message(f->d, zmq_msg_data(&msg), zmq_msg_size(&msg),
-		    f->name);
 	}
-	zmq_msg_close(&msg);
 	if (n > 0) {
+		now = daemon_clock(d);
+		for (i = 0; d->journal != NULL && i < n; i++)
+			journal_add(d->journal, now, 'F', f->name,
+			    zmq_msg_data(&msgs[i]), zmq_msg_size(&msgs[i]));
+		if (d->journal != NULL)
+			journal_flush(d->journal);
+		d->clock_held = true;
+		for (i = 0; i < n; i++) {
+			f->received++;
+			daemon_message(d, zmq_msg_data(&msgs[i]),
+			    zmq_msg_size(&msgs[i]), f->name);
+			zmq_msg_close(&msgs[i]);
+		}
+		d->clock_held = false;
 		f->last_at = dur_wallclock();
-		daemon_feed_spoke(f->d, f);
+		daemon_feed_spoke(d, f);
+		daemon_settle(d);
 	}
 	/* Stopped short of EAGAIN: no new edge will come, so run again. */
 	if (n == FEED_BATCH || (err != EAGAIN && err != ETERM))

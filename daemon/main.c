@@ -58,6 +58,39 @@ main_status(evutil_socket_t fd, short what, void *arg)
 	daemon_status(arg, false);
 }
 
+/*
+ * Apply what the journal holds past the restored checkpoint (a crash
+ * left it there), on the clocks it recorded, publishing nothing; then
+ * journal what comes next.
+ */
+static void
+main_recover(struct daemon *d)
+{
+	const char	*state = d->cfg->state_file;
+	uint64_t	 last, n;
+	struct pub	*mute;
+
+	if (state == NULL || *state == '\0') {
+		d->clock_held = false;
+		return;
+	}
+	mute = d->pub = pub_new_fn(NULL, NULL);
+	pub_set_seq(mute, d->seq_ceiling);
+	d->clock_held = true;
+	n = journal_replay(d, state, d->journal_from, &last);
+	d->clock_held = false;
+	/* Numbering goes on above what the replay would have published. */
+	if (pub_seq(mute) > d->seq_ceiling)
+		d->seq_ceiling = pub_seq(mute);
+	pub_free(mute);
+	d->pub = NULL;
+	daemon_clock(d);
+	if (n > 0)
+		log_info("journal replayed records=%llu calls=%zu",
+		    (unsigned long long)n, calls_count(&d->calls));
+	d->journal = journal_open(state, last);
+}
+
 /* Run the daemon until SIGTERM or SIGINT. */
 static int
 main_run(struct config *cfg, bool verbose)
@@ -75,6 +108,9 @@ main_run(struct config *cfg, bool verbose)
 	event_config_free(ec);
 	path = xstrdup(cfg->path);
 	d = daemon_new(base, cfg, false);
+	/* The clock stays at the checkpoint's time until the journal is
+	 * applied (main_recover). */
+	d->clock_held = true;
 	if (state_load(d) == -1) {
 		/* Set aside; start over empty on the same config. */
 		daemon_free(d);
@@ -82,6 +118,7 @@ main_run(struct config *cfg, bool verbose)
 	}
 	free(path);
 	d->verbose = verbose;
+	main_recover(d);
 	(void)notify_open();
 	if (daemon_open(d, &cause) == -1) {
 		log_warnx("%s", cause);

@@ -76,11 +76,13 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	buf_init(&b);
 	buf_printf(&b, "{\"k\":\"callwatch-state\",\"version\":%d,"
 	    "\"written\":%lld,\"now\":%lld,\"seq\":%llu,\"silence_id\":%llu,"
-	    "\"callers_seed\":\"%016llx\",\"calls\":%zu}\n", STATE_VERSION,
+	    "\"callers_seed\":\"%016llx\",\"calls\":%zu,"
+	    "\"journal_seq\":%llu}\n", STATE_VERSION,
 	    (long long)dur_wallclock(), (long long)d->now,
 	    (unsigned long long)ceiling,
 	    (unsigned long long)d->silences.last_id,
-	    (unsigned long long)d->callers.seed, calls_count(&d->calls));
+	    (unsigned long long)d->callers.seed, calls_count(&d->calls),
+	    (unsigned long long)journal_seq(d->journal));
 	while ((c = calls_next(&d->calls, &pos)) != NULL) {
 		call_save(&b, c);
 		if (b.len >= STATE_FLUSH && state_flush(fp, &b, &lines) == -1)
@@ -154,6 +156,8 @@ state_save(struct daemon *d)
 		return -1;
 	}
 	state_sync_dir(path);
+	/* The file holds every record so far: start the journal over. */
+	journal_reset(d->journal);
 	free(tmp);
 	d->seq_ceiling = ceiling;
 	d->ckpt_at = dur_wallclock();
@@ -177,6 +181,8 @@ state_header(struct daemon *d, const cJSON *o)
 			    "silence_id");
 	const char	*seed = cJSON_GetStringValue(
 			    cJSON_GetObjectItemCaseSensitive(o, "callers_seed"));
+	const cJSON	*js = cJSON_GetObjectItemCaseSensitive(o,
+			    "journal_seq");
 	char		*end;
 	uint64_t	 s;
 
@@ -193,8 +199,12 @@ state_header(struct daemon *d, const cJSON *o)
 		return "a header with a bad seed";
 	/* daemon_open() continues the numbering from here. */
 	d->seq_ceiling = (uint64_t)seq->valuedouble;
+	d->journal_from = cJSON_IsNumber(js) ? (uint64_t)js->valuedouble : 0;
 	if (d->cfg->clock == CLOCK_EVENT && now->valuedouble > d->now)
 		d->now = (cw_time)now->valuedouble;
+	/* The journal after it replays from the time it was written. */
+	if (d->cfg->clock == CLOCK_WALL && now->valuedouble > 0)
+		daemon_rewind(d, (cw_time)now->valuedouble);
 	d->silences.last_id = (uint64_t)sid->valuedouble;
 	callers_reseed(&d->callers, s);
 	return NULL;
@@ -244,11 +254,22 @@ state_apply(struct daemon *d, const cJSON *o, long lineno, long *want)
 	return NULL;
 }
 
-/* Set a bad state file aside as PATH.corrupt-UNIXTIME. */
+/*
+ * Set a bad state file aside as PATH.corrupt-UNIXTIME, and its journal
+ * (which only makes sense after it) as PATH.journal.corrupt-UNIXTIME.
+ */
 static void
 state_set_aside(const char *path, long line, const char *why)
 {
-	char	*aside;
+	char	*aside, *journal, *jaside;
+
+	xasprintf(&journal, "%s.journal", path);
+	xasprintf(&jaside, "%s.journal.corrupt-%lld", path,
+	    (long long)(dur_wallclock() / CW_SEC));
+	if (rename(journal, jaside) == -1 && errno != ENOENT)
+		log_warn("journal not set aside path=%s", journal);
+	free(journal);
+	free(jaside);
 
 	xasprintf(&aside, "%s.corrupt-%lld", path,
 	    (long long)(dur_wallclock() / CW_SEC));
