@@ -377,7 +377,9 @@ cw_time	 wheel_next(const struct wheel *);
 
 /* timer.c: the wheel, an in-order due heap and one libevent timer. */
 typedef void (*timer_fire_fn)(void *, struct wheel_node *, cw_time);
+typedef void (*timer_wake_fn)(void *, cw_time);
 struct timers;
+void	 timers_on_wake(struct timers *, timer_wake_fn, void *);
 struct timers *timers_new(struct event_base *, bool, cw_time,
 		    timer_fire_fn, void *);
 void	 timers_free(struct timers *);
@@ -797,6 +799,7 @@ struct daemon {
 	struct http	*http;		/* /metrics, /healthz; NULL if off */
 	struct journal	*journal;	/* inputs since the checkpoint */
 	uint64_t	 journal_from;	/* the checkpoint's last record */
+	uint64_t	 seq_at;	/* the seq when it was written */
 	bool		 clock_held;	/* daemon_clock() keeps now as is */
 	struct feedwatch *fw;		/* per feed: silent? (feed_silent) */
 	struct event	*fw_ev;		/* checks the feeds every second */

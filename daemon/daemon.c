@@ -35,6 +35,22 @@ daemon_fire(void *arg, struct wheel_node *n, cw_time t)
 }
 
 /*
+ * The timers are about to fire what is due by now (wall clock): journal
+ * the tick first, so a replay after a crash fires the same lines at the
+ * same time instead of firing them again later.
+ */
+static void
+daemon_tick(void *arg, cw_time now)
+{
+	struct daemon	*d = arg;
+
+	if (d->journal == NULL || d->clock_held)
+		return;
+	journal_add(d->journal, now, 'T', "timers", "", 0);
+	journal_flush(d->journal);
+}
+
+/*
  * Arm the stats round for the next multiple of stats_interval after the
  * clock (once the event clock has a time), or disarm it when off.
  */
@@ -63,6 +79,7 @@ daemon_rewind(struct daemon *d, cw_time t)
 		return;
 	timers_free(d->timers);
 	d->timers = timers_new(d->base, true, t, daemon_fire, d);
+	timers_on_wake(d->timers, daemon_tick, d);
 	d->now = t;
 	wheel_node_init(&d->stats_tn);
 	wheel_node_init(&d->silence_tn);
@@ -161,6 +178,7 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	d->started = dur_wallclock();
 	d->seed = daemon_seed(replay);
 	d->timers = timers_new(base, wall, d->now, daemon_fire, d);
+	timers_on_wake(d->timers, daemon_tick, d);
 	d->dec = decode_new();
 	calls_init(&d->calls, d->seed);
 	queues_init(&d->queues, d->seed ^ 1);

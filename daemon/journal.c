@@ -1,8 +1,9 @@
 /*
  * The journal: every input that changes the daemon since the last
- * checkpoint (feed messages as received, accepted ack/silence/unsilence
- * requests), with the clock at which it was applied, appended to
- * STATE.journal before it is applied.  After kill -9 the daemon reads the
+ * checkpoint (feed messages as received, ack/silence/unsilence requests,
+ * and each time the wall-clock timers fire what is due), with the clock
+ * at which it was applied, appended to STATE.journal before it is
+ * applied.  After kill -9 the daemon reads the
  * checkpoint, then applies the journal's records past the checkpoint's
  * journal_seq on the clock they were recorded at (publishing nothing:
  * clients saw that already), then carries on: every live call and open
@@ -11,7 +12,8 @@
  * (no fsync per batch, a measured choice).
  *
  * A record: "CWJ1", seq (u64), time (i64 µs), kind ('F' feed, 'C'
- * control), name length (u8) and name, payload length (u32) and payload,
+ * control, 'T' the timers firing what was due by then), name length (u8)
+ * and name, payload length (u32) and payload,
  * then XXH3-64 of everything before it.  A record that does not check
  * ends the replay there (a write cut by a crash).  A checkpoint empties
  * the journal; records it already holds are skipped by seq.
@@ -203,6 +205,8 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 			else if (kind == 'C')
 				free(control_handle(d, data + off, len,
 				    &(size_t){ 0 }));
+			else if (kind == 'T')
+				timers_advance(d->timers, t);
 			applied++;
 		}
 		*last = seq > *last ? seq : *last;

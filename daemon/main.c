@@ -74,8 +74,9 @@ main_recover(struct daemon *d)
 		d->clock_held = false;
 		return;
 	}
+	/* The replay numbers what it would publish as the first run did. */
 	mute = d->pub = pub_new_fn(NULL, NULL);
-	pub_set_seq(mute, d->seq_ceiling);
+	pub_set_seq(mute, d->seq_at);
 	d->clock_held = true;
 	n = journal_replay(d, state, d->journal_from, &last);
 	d->clock_held = false;

@@ -77,12 +77,13 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	buf_printf(&b, "{\"k\":\"callwatch-state\",\"version\":%d,"
 	    "\"written\":%lld,\"now\":%lld,\"seq\":%llu,\"silence_id\":%llu,"
 	    "\"callers_seed\":\"%016llx\",\"calls\":%zu,"
-	    "\"journal_seq\":%llu}\n", STATE_VERSION,
+	    "\"journal_seq\":%llu,\"seq_at\":%llu}\n", STATE_VERSION,
 	    (long long)dur_wallclock(), (long long)d->now,
 	    (unsigned long long)ceiling,
 	    (unsigned long long)d->silences.last_id,
 	    (unsigned long long)d->callers.seed, calls_count(&d->calls),
-	    (unsigned long long)journal_seq(d->journal));
+	    (unsigned long long)journal_seq(d->journal),
+	    (unsigned long long)(d->pub != NULL ? pub_seq(d->pub) : 0));
 	while ((c = calls_next(&d->calls, &pos)) != NULL) {
 		call_save(&b, c);
 		if (b.len >= STATE_FLUSH && state_flush(fp, &b, &lines) == -1)
@@ -182,7 +183,7 @@ state_header(struct daemon *d, const cJSON *o)
 	const char	*seed = cJSON_GetStringValue(
 			    cJSON_GetObjectItemCaseSensitive(o, "callers_seed"));
 	const cJSON	*js = cJSON_GetObjectItemCaseSensitive(o,
-			    "journal_seq");
+			    "journal_seq"), *at;
 	char		*end;
 	uint64_t	 s;
 
@@ -200,6 +201,9 @@ state_header(struct daemon *d, const cJSON *o)
 	/* daemon_open() continues the numbering from here. */
 	d->seq_ceiling = (uint64_t)seq->valuedouble;
 	d->journal_from = cJSON_IsNumber(js) ? (uint64_t)js->valuedouble : 0;
+	at = cJSON_GetObjectItemCaseSensitive(o, "seq_at");
+	d->seq_at = cJSON_IsNumber(at) && at->valuedouble <= seq->valuedouble ?
+	    (uint64_t)at->valuedouble : d->seq_ceiling;
 	if (d->cfg->clock == CLOCK_EVENT && now->valuedouble > d->now)
 		d->now = (cw_time)now->valuedouble;
 	/* The journal after it replays from the time it was written. */

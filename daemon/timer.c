@@ -25,6 +25,8 @@ struct timers {
 	uint32_t	 order;		/* next tie-break number */
 	timer_fire_fn	 fire;
 	void		*arg;
+	timer_wake_fn	 wake;		/* told before a wall-clock advance */
+	void		*wake_arg;
 };
 
 /* Whether a fires before b: earlier deadline, then earlier arming. */
@@ -141,11 +143,22 @@ static void
 timers_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct timers	*t = arg;
+	cw_time		 now = dur_wallclock();
 
 	(void)fd;
 	(void)what;
 	t->armed_at = CW_TIME_MAX;
-	timers_advance(t, dur_wallclock());
+	if (t->wake != NULL)
+		t->wake(t->wake_arg, now);
+	timers_advance(t, now);
+}
+
+/* Have fn(arg, now) called before each advance the libevent timer makes. */
+void
+timers_on_wake(struct timers *t, timer_wake_fn fn, void *arg)
+{
+	t->wake = fn;
+	t->wake_arg = arg;
 }
 
 /*

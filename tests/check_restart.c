@@ -240,6 +240,40 @@ START_TEST(a_clean_stop_keeps_acks_and_seq)
 }
 END_TEST
 
+/*
+ * A line crossed after the last input, just before kill -9: the journal
+ * has the timers' tick, so it does not fire a second time.
+ */
+START_TEST(a_line_crossed_just_before_the_kill_does_not_fire_twice)
+{
+	double	 t0, seq;
+	cJSON	*o, *snap;
+
+	interval = "1h";
+	rs_start();
+	t0 = bb_now();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", t0);
+	ck_assert_ptr_nonnull(o = rs_alert(4000));
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
+	seq = bb_num(o, "seq");
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	rs_start();
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	o = rs_find(snap, "alerts", "id", "c1/long_call");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(bb_str(o, "state"), "firing");
+	ck_assert_double_eq_tol(bb_num(o, "ts"), t0 + 2, 1e-3);
+	ck_assert_double_eq(bb_num(o, "seq"), seq);
+	cJSON_Delete(snap);
+	o = rs_alert((int)((t0 + 3.8 - bb_now()) * 1000));
+	ck_assert_msg(o == NULL, "fired again: %s %s", bb_str(o, "id"),
+	    bb_str(o, "state"));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* A journal cut by the crash is applied up to the cut. */
 START_TEST(a_cut_journal_is_applied_up_to_the_cut)
 {
@@ -356,6 +390,8 @@ restart_suite(void)
 	tcase_add_test(tc, kill_9_after_checkpoints_loses_nothing);
 	tcase_add_test(tc, kill_9_before_a_checkpoint_loses_nothing);
 	tcase_add_test(tc, a_cut_journal_is_applied_up_to_the_cut);
+	tcase_add_test(tc,
+	    a_line_crossed_just_before_the_kill_does_not_fire_twice);
 	tcase_add_test(tc, a_clean_stop_keeps_acks_and_seq);
 	tcase_add_test(tc, garbage_is_set_aside);
 	tcase_add_test(tc, a_cut_file_is_set_aside);
