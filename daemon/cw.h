@@ -708,6 +708,7 @@ const char	*feed_name(const struct feed *);
 uint64_t	 feed_received(const struct feed *);
 cw_time	 feed_last_at(const struct feed *);
 bool	 feed_spoke(const struct feed *);
+void	 feed_set_last_at(struct feed *, cw_time);
 
 /* control.c: JSON requests on the ROUTER socket. */
 struct control;
@@ -748,6 +749,13 @@ void		 journal_flush(struct journal *);
 void		 journal_reset(struct journal *);
 uint64_t	 journal_replay(struct daemon *, const char *, uint64_t,
 		    uint64_t *);
+
+/* A silent feed as the state file had it, until the feeds open. */
+struct fwsaved {
+	char		*name;
+	cw_time		 since;
+	uint64_t	 seq;
+};
 
 /* The HTTP listener (http.c). */
 struct http	*http_new(struct daemon *, const char *, char **);
@@ -802,6 +810,8 @@ struct daemon {
 	uint64_t	 seq_at;	/* the seq when it was written */
 	bool		 clock_held;	/* daemon_clock() keeps now as is */
 	struct feedwatch *fw;		/* per feed: silent? (feed_silent) */
+	struct fwsaved	*fw_saved;	/* ... as the state file had it */
+	size_t		 nfw_saved;
 	struct event	*fw_ev;		/* checks the feeds every second */
 	bool		 level_dirty;	/* ... whose level changed */
 	struct feed	**feeds;
@@ -831,6 +841,7 @@ void		 daemon_settle(struct daemon *);
 void		 daemon_rewind(struct daemon *, cw_time);
 void		 daemon_feed_spoke(struct daemon *, const struct feed *);
 size_t		 daemon_feeds_silent(const struct daemon *);
+const char	*daemon_feed_load(struct daemon *, const struct cJSON *);
 struct cJSON	*daemon_feed_alert(struct daemon *, size_t, const char *,
 		    cw_time);
 void		 daemon_status(struct daemon *, bool);

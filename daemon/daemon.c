@@ -198,6 +198,7 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 
 static void	daemon_checkpoint_arm(struct daemon *);
 static void	daemon_feed_check(evutil_socket_t, short, void *);
+static void	daemon_feed_restore(struct daemon *);
 
 /* Create, configure and bind one socket; NULL with *cause on failure. */
 static void *
@@ -293,6 +294,7 @@ daemon_open(struct daemon *d, char **cause)
 	daemon_signals(d);
 	daemon_checkpoint_arm(d);
 	d->fw = xcalloc(d->nfeeds, sizeof *d->fw);
+	daemon_feed_restore(d);
 	if ((d->fw_ev = event_new(d->base, -1, EV_PERSIST, daemon_feed_check,
 	    d)) == NULL || event_add(d->fw_ev, &(struct timeval){ 1, 0 }) == -1)
 		fatalx("feed watch timer");
@@ -403,6 +405,56 @@ daemon_feed_spoke(struct daemon *d, const struct feed *f)
 	}
 }
 
+/*
+ * A feed that was silent when the state file was written: its
+ * feed_silent stays open (clients have it) until the feed speaks.
+ * Applied when the feeds open; an error message or NULL.
+ */
+const char *
+daemon_feed_load(struct daemon *d, const cJSON *o)
+{
+	const char	*name = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "name"));
+	const cJSON	*since = cJSON_GetObjectItemCaseSensitive(o, "since");
+	const cJSON	*seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	struct fwsaved	*w;
+
+	if (name == NULL || !cJSON_IsNumber(since) || !cJSON_IsNumber(seq))
+		return "a feed with a missing or wrong field";
+	d->fw_saved = xreallocarray(d->fw_saved, d->nfw_saved + 1,
+	    sizeof *d->fw_saved);
+	w = &d->fw_saved[d->nfw_saved++];
+	w->name = xstrdup(name);
+	w->since = (cw_time)since->valuedouble;
+	w->seq = (uint64_t)seq->valuedouble;
+	return NULL;
+}
+
+/* Apply the saved feed_silent alerts to the feeds just opened. */
+static void
+daemon_feed_restore(struct daemon *d)
+{
+	size_t	 i, k;
+
+	for (k = 0; k < d->nfw_saved; k++) {
+		for (i = 0; i < d->nfeeds; i++)
+			if (strcmp(feed_name(d->feeds[i]),
+			    d->fw_saved[k].name) == 0 && !d->fw[i].silent) {
+				d->fw[i].silent = d->fw[i].out = true;
+				d->fw[i].since = d->fw_saved[k].since;
+				d->fw[i].seq = d->fw_saved[k].seq;
+				feed_set_last_at(d->feeds[i],
+				    d->fw_saved[k].since);
+				d->n.open_alerts[RULE_FEED_SILENT]
+				    [SEV_WARNING]++;
+			}
+		free(d->fw_saved[k].name);
+	}
+	free(d->fw_saved);
+	d->fw_saved = NULL;
+	d->nfw_saved = 0;
+}
+
 /* How many feeds are silent now. */
 size_t
 daemon_feeds_silent(const struct daemon *d)
@@ -454,6 +506,9 @@ daemon_free(struct daemon *d)
 	if (d->fw_ev != NULL)
 		event_free(d->fw_ev);
 	free(d->fw);
+	for (i = 0; i < d->nfw_saved; i++)
+		free(d->fw_saved[i].name);
+	free(d->fw_saved);
 	http_free(d->http);
 	journal_close(d->journal);
 	for (i = 0; i < nitems(d->sigev); i++)

@@ -70,7 +70,7 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	struct buf	 b;
 	struct call	*c;
 	struct queue	*q;
-	size_t		 pos = 0;
+	size_t		 pos = 0, i;
 	long		 lines = 0;
 
 	buf_init(&b);
@@ -94,6 +94,14 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	pos = 0;
 	while ((q = queues_next(&d->queues, &pos)) != NULL)
 		queue_save(&b, q);
+	for (i = 0; i < d->nfeeds && d->fw != NULL; i++)
+		if (d->fw[i].silent) {
+			buf_adds(&b, "{\"k\":\"feed\"");
+			buf_add_member(&b, "name", feed_name(d->feeds[i]));
+			buf_printf(&b, ",\"since\":%lld,\"seq\":%llu}\n",
+			    (long long)d->fw[i].since,
+			    (unsigned long long)d->fw[i].seq);
+		}
 	if (state_flush(fp, &b, &lines) == -1)
 		goto fail;
 	buf_printf(&b, "{\"k\":\"end\",\"lines\":%ld}\n", lines);
@@ -231,6 +239,8 @@ state_line(struct daemon *d, const cJSON *o)
 		return callers_load(&d->callers, o);
 	if (strcmp(k, "queue") == 0)
 		return queue_load(&d->queues, d->cfg, o);
+	if (strcmp(k, "feed") == 0)
+		return daemon_feed_load(d, o);
 	return "a line of an unknown kind";
 }
 

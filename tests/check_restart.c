@@ -274,6 +274,52 @@ START_TEST(a_line_crossed_just_before_the_kill_does_not_fire_twice)
 }
 END_TEST
 
+/* A silent feed's alert stays open across a restart, not fired again. */
+START_TEST(a_silent_feed_stays_silent_across_a_restart)
+{
+	char	 topic[256];
+	cJSON	*o, *snap;
+	int	 i;
+
+	for (i = 0; i < 2; i++) {
+		bb_write_conf(&b, "daemon: {clock: wall, state_file: \"%s/state\","
+		    " feed_timeout: 1s}\nfeeds: [{name: main, endpoint: \"%s\"}]"
+		    "\npublish: {endpoint: \"%s\"}\ncontrol: {endpoint: \"%s\"}"
+		    "\n", b.dir, b.feed, b.pub, b.ctl);
+		if (i == 1) {
+			if (b.push != NULL)
+				zmq_close(b.push);
+			if (b.sub != NULL)
+				zmq_close(b.sub);
+			if (b.dealer != NULL)
+				zmq_close(b.dealer);
+		}
+		ck_assert_msg(bb_start(&b) == 0, "no start (see %s)", b.log);
+		if (i == 1)
+			break;
+		o = bb_recv(&b, 4000, topic, sizeof topic);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(bb_str(o, "state"), "firing");
+		cJSON_Delete(o);
+		ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	}
+	/* Back, still silent: no second firing; it is in the snapshot. */
+	o = bb_recv(&b, 2500, topic, sizeof topic);
+	ck_assert_msg(o == NULL, "after the restart: %s %s", bb_str(o, "id"),
+	    bb_str(o, "state"));
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_ptr_nonnull(rs_find(snap, "alerts", "id",
+	    "feed:main/feed_silent"));
+	cJSON_Delete(snap);
+	bb_push(&b, "{\"type\":\"heartbeat\",\"ts\":%.6f}", bb_now());
+	o = bb_recv(&b, 3000, topic, sizeof topic);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(bb_str(o, "state"), "resolved");
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* A journal cut by the crash is applied up to the cut. */
 START_TEST(a_cut_journal_is_applied_up_to_the_cut)
 {
@@ -390,6 +436,7 @@ restart_suite(void)
 	tcase_add_test(tc, kill_9_after_checkpoints_loses_nothing);
 	tcase_add_test(tc, kill_9_before_a_checkpoint_loses_nothing);
 	tcase_add_test(tc, a_cut_journal_is_applied_up_to_the_cut);
+	tcase_add_test(tc, a_silent_feed_stays_silent_across_a_restart);
 	tcase_add_test(tc,
 	    a_line_crossed_just_before_the_kill_does_not_fire_twice);
 	tcase_add_test(tc, a_clean_stop_keeps_acks_and_seq);
