@@ -54,6 +54,16 @@ calls_init(struct calls *cs, uint64_t seed)
 	cs->serial = 0;
 }
 
+/* Key the (empty) table with seed: a state file's, for its tombstones. */
+void
+calls_reseed(struct calls *cs, uint64_t seed)
+{
+	if (cs->map.count > 0)
+		fatalx("calls_reseed: the table is not empty");
+	smap_free(&cs->map);
+	smap_init(&cs->map, calls_key, seed);
+}
+
 /* Release one call's own allocations (not the call itself). */
 static void
 call_release(struct daemon *d, struct call *c)

@@ -585,6 +585,7 @@ struct calls {
 	uint32_t	 serial;
 };
 void	 calls_init(struct calls *, uint64_t);
+void	 calls_reseed(struct calls *, uint64_t);
 void	 calls_free(struct calls *, struct daemon *);
 size_t	 calls_count(const struct calls *);
 struct call *calls_find(struct calls *, const char *, size_t);
@@ -691,6 +692,8 @@ void	 tombs_free(struct tombs *);
 void	 tombs_add(struct tombs *, uint64_t, cw_time);
 bool	 tombs_has(const struct tombs *, uint64_t);
 void	 tombs_expire(struct tombs *, cw_time);
+void	 tombs_save(struct buf *, const struct tombs *, cw_time);
+const char *tombs_load(struct tombs *, const struct cJSON *);
 
 /* zsock.c: a ZeroMQ socket inside the libevent loop (ZMQ_FD). */
 typedef void (*zsock_fn)(void *);
@@ -740,7 +743,8 @@ struct feedwatch {
 };
 
 /* The journal of inputs since the last checkpoint (journal.c). */
-struct journal	*journal_open(const char *, uint64_t);
+struct journal	*journal_open(const char *, uint64_t, off_t);
+void		 journal_unlink(struct journal *);
 void		 journal_close(struct journal *);
 uint64_t	 journal_seq(const struct journal *);
 void		 journal_add(struct journal *, cw_time, char, const char *,
@@ -748,7 +752,7 @@ void		 journal_add(struct journal *, cw_time, char, const char *,
 void		 journal_flush(struct journal *);
 void		 journal_reset(struct journal *);
 uint64_t	 journal_replay(struct daemon *, const char *, uint64_t,
-		    uint64_t *);
+		    uint64_t *, off_t *);
 
 /* A silent feed as the state file had it, until the feeds open. */
 struct fwsaved {
@@ -804,6 +808,7 @@ struct daemon {
 	uint64_t	 ckpt_written;
 	uint64_t	 ckpt_failed;
 	bool		 ckpt_failed_last;	/* the last one failed */
+	cw_time		 ckpt_retry_at;	/* after a failure, not before */
 	struct http	*http;		/* /metrics, /healthz; NULL if off */
 	struct journal	*journal;	/* inputs since the checkpoint */
 	uint64_t	 journal_from;	/* the checkpoint's last record */

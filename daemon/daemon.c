@@ -606,7 +606,8 @@ daemon_settle(struct daemon *d)
 {
 	if (d->pub != NULL && d->seq_ceiling != 0 && !d->replay &&
 	    !d->clock_held &&
-	    pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling)
+	    pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling &&
+	    dur_monotonic() >= d->ckpt_retry_at)
 		(void)state_save(d);
 }
 
@@ -703,8 +704,10 @@ daemon_reload(struct daemon *d, char **cause)
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*nc;
 	struct call	*c, **settle = NULL;
+	struct journal	*old_journal = NULL;
 	size_t		 i, n = 0, cap = 0, pos = 0;
 	cw_time		 iv;
+	bool		 moved;
 
 	log_info("reloading configuration path=%s", d->cfg->path);
 	notify_reloading();
@@ -719,6 +722,12 @@ daemon_reload(struct daemon *d, char **cause)
 	}
 	daemon_keep_sockets(d->cfg, nc);
 	iv = d->cfg->stats_interval;
+	moved = strcmp(d->cfg->state_file, nc->state_file) != 0;
+	if (moved && d->journal != NULL) {
+		old_journal = d->journal;
+		d->journal = NULL;
+		journal_unlink(old_journal);
+	}
 	config_free(d->cfg);
 	d->cfg = nc;
 	log_setlevel(d->verbose ? LOG_LVL_DEBUG : nc->log_level);
@@ -748,6 +757,14 @@ daemon_reload(struct daemon *d, char **cause)
 		call_settle(d, settle[i]);
 	free(settle);
 	timers_advance(d->timers, d->now);
+	/* The state file follows the config; the journal never spans two
+	 * configs (a replay would apply the old inputs to the new one). */
+	if (moved && nc->state_file[0] != '\0' && !d->replay)
+		d->journal = journal_open(nc->state_file,
+		    journal_seq(old_journal), -1);
+	journal_close(old_journal);
+	if (!d->replay)
+		(void)state_save(d);
 	daemon_status(d, true);
 	return 0;
 }

@@ -25,7 +25,9 @@ struct http {
 	struct event	*lag_ev;
 	cw_time		 lag_due;	/* when the probe should fire */
 	cw_time		 lag_last;	/* how late it fired last */
-	cw_time		 lag_max;	/* the worst since the last scrape */
+	cw_time		 lag_max;	/* the worst this minute */
+	cw_time		 lag_prev;	/* ... and the minute before */
+	cw_time		 lag_since;	/* when this minute began */
 	uint64_t	 requests;
 };
 
@@ -83,10 +85,13 @@ http_counters(struct evbuffer *b, const struct daemon *d)
 	evbuffer_add_printf(b, "callwatch_skewed_total %llu\n",
 	    (unsigned long long)n->skewed);
 	http_head(b, "callwatch_calls_ended_total", "counter",
-	    "Calls that ended, and of them those closed as stale.");
-	evbuffer_add_printf(b, "callwatch_calls_ended_total %llu\n"
-	    "callwatch_calls_stale_total %llu\n",
-	    (unsigned long long)n->ended, (unsigned long long)n->stale);
+	    "Calls that ended.");
+	evbuffer_add_printf(b, "callwatch_calls_ended_total %llu\n",
+	    (unsigned long long)n->ended);
+	http_head(b, "callwatch_calls_stale_total", "counter",
+	    "Calls closed as stale (no event for max_call_age).");
+	evbuffer_add_printf(b, "callwatch_calls_stale_total %llu\n",
+	    (unsigned long long)n->stale);
 	http_head(b, "callwatch_alert_changes_total", "counter",
 	    "Alert changes published, by rule, severity and state.");
 	for (r = 0; r < RULE_COUNT; r++)
@@ -193,11 +198,11 @@ http_health(struct evbuffer *b, struct http *hp)
 	    (unsigned long long)d->ckpt_failed);
 	http_head(b, "callwatch_loop_lag_seconds", "gauge",
 	    "How late a timer of the event loop fired: the last time, and "
-	    "the worst since the last scrape.");
+	    "the worst over the last minute or two.");
 	evbuffer_add_printf(b, "callwatch_loop_lag_seconds{probe=\"last\"} "
 	    "%.6f\ncallwatch_loop_lag_seconds{probe=\"max\"} %.6f\n",
-	    dur_seconds(hp->lag_last), dur_seconds(hp->lag_max));
-	hp->lag_max = 0;
+	    dur_seconds(hp->lag_last), dur_seconds(hp->lag_max >
+	    hp->lag_prev ? hp->lag_max : hp->lag_prev));
 	http_head(b, "callwatch_uptime_seconds", "gauge",
 	    "Seconds since the daemon started.");
 	evbuffer_add_printf(b, "callwatch_uptime_seconds %.3f\n",
@@ -224,10 +229,7 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer	*b = evbuffer_new();
 
 	hp->requests++;
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evbuffer_add_printf(b, "use GET\n");
-		http_reply(req, 405, "Method Not Allowed", "text/plain", b);
-	} else {
+	{
 		daemon_clock(hp->d);
 		http_counters(b, hp->d);
 		http_queues(b, hp->d);
@@ -239,34 +241,36 @@ http_metrics(struct evhttp_request *req, void *arg)
 }
 
 /*
- * GET /healthz: 200 and {"ok":true} while the daemon is healthy; 503 and
- * the reasons when a feed has gone silent, the checkpoint fails or the
- * loop lags by more than a second.
+ * GET /healthz: 200 and {"ok":true} while the daemon itself is sound,
+ * 503 and the problems when the state file cannot be written or the loop
+ * lags by more than a second.  A silent feed is upstream trouble, not the
+ * daemon's: it is listed under "warnings" with a 200, so a liveness probe
+ * does not restart a healthy daemon on a quiet night.
  */
 static void
 http_healthz(struct evhttp_request *req, void *arg)
 {
 	struct http	*hp = arg;
 	struct evbuffer	*b = evbuffer_new();
-	const char	*why[3];
+	const char	*why[2];
 	size_t		 n = 0, i;
 
 	hp->requests++;
-	if (daemon_feeds_silent(hp->d) > 0)
-		why[n++] = "a feed is silent";
-	if (hp->d->ckpt_failed > 0 && hp->d->ckpt_failed_last)
+	if (hp->d->ckpt_failed_last)
 		why[n++] = "the state file cannot be written";
 	if (hp->lag_last > CW_SEC)
 		why[n++] = "the event loop lags";
-	if (n == 0)
-		evbuffer_add_printf(b, "{\"ok\":true}\n");
-	else {
-		evbuffer_add_printf(b, "{\"ok\":false,\"problems\":[");
+	evbuffer_add_printf(b, "{\"ok\":%s", n == 0 ? "true" : "false");
+	if (n > 0) {
+		evbuffer_add_printf(b, ",\"problems\":[");
 		for (i = 0; i < n; i++)
 			evbuffer_add_printf(b, "%s\"%s\"", i > 0 ? "," : "",
 			    why[i]);
-		evbuffer_add_printf(b, "]}\n");
+		evbuffer_add_printf(b, "]");
 	}
+	if (daemon_feeds_silent(hp->d) > 0)
+		evbuffer_add_printf(b, ",\"warnings\":[\"a feed is silent\"]");
+	evbuffer_add_printf(b, "}\n");
 	http_reply(req, n == 0 ? 200 : 503, n == 0 ? "OK" :
 	    "Service Unavailable", "application/json", b);
 	evbuffer_free(b);
@@ -295,6 +299,12 @@ http_lag(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	hp->lag_last = now > hp->lag_due ? now - hp->lag_due : 0;
+	/* The worst of this minute and the last, whoever scrapes. */
+	if (now - hp->lag_since >= CW_MIN) {
+		hp->lag_prev = hp->lag_max;
+		hp->lag_max = 0;
+		hp->lag_since = now;
+	}
 	if (hp->lag_last > hp->lag_max)
 		hp->lag_max = hp->lag_last;
 	hp->lag_due = now + HTTP_LAG_MS * CW_MSEC;
@@ -341,7 +351,7 @@ http_new(struct daemon *d, const char *listen, char **cause)
 	hp->lag_ev = event_new(d->base, -1, EV_PERSIST, http_lag, hp);
 	if (hp->lag_ev == NULL || event_add(hp->lag_ev, &tv) == -1)
 		fatalx("lag probe");
-	hp->lag_due = dur_monotonic() + HTTP_LAG_MS * CW_MSEC;
+	hp->lag_due = hp->lag_since = dur_monotonic() + HTTP_LAG_MS * CW_MSEC;
 	log_info("http open listen=%s paths=/metrics,/healthz", listen);
 	return hp;
 }

@@ -51,9 +51,13 @@ journal_path(const char *state)
 	return p;
 }
 
-/* Open (append) the journal of state file state, numbering after seq. */
+/*
+ * Open (append) the journal of state file state, numbering after seq;
+ * with keep >= 0, cut what lies past its first keep bytes first (a
+ * record a crash tore, which would hide what is appended after it).
+ */
 struct journal *
-journal_open(const char *state, uint64_t seq)
+journal_open(const char *state, uint64_t seq, off_t keep)
 {
 	struct journal	*j = xcalloc(1, sizeof *j);
 
@@ -62,6 +66,8 @@ journal_open(const char *state, uint64_t seq)
 	if (j->fd == -1)
 		log_warn("journal not open path=%s; a crash loses what "
 		    "came after the last checkpoint", j->path);
+	else if (keep >= 0 && ftruncate(j->fd, keep) == -1)
+		log_warn("journal not cut path=%s", j->path);
 	buf_init(&j->b);
 	j->seq = seq;
 	return j;
@@ -78,6 +84,14 @@ journal_close(struct journal *j)
 	buf_free(&j->b);
 	free(j->path);
 	free(j);
+}
+
+/* Remove the journal's file (its state file moved elsewhere). */
+void
+journal_unlink(struct journal *j)
+{
+	if (unlink(j->path) == -1 && errno != ENOENT)
+		log_warn("journal not removed path=%s", j->path);
 }
 
 /* The last record numbered. */
@@ -116,11 +130,13 @@ journal_flush(struct journal *j)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
+	off_t	 end;
 
 	if (j->fd == -1 || j->b.len == 0) {
 		buf_reset(&j->b);
 		return;
 	}
+	end = lseek(j->fd, 0, SEEK_END);
 	while (off < j->b.len) {
 		if ((n = write(j->fd, j->b.data + off, j->b.len - off)) == -1) {
 			if (errno == EINTR)
@@ -131,6 +147,9 @@ journal_flush(struct journal *j)
 				    j->path, (unsigned long long)j->failed);
 				j->warned = dur_wallclock();
 			}
+			/* No torn record: later ones would be unreadable. */
+			if (end != -1 && ftruncate(j->fd, end) == -1)
+				log_warn("journal not cut path=%s", j->path);
 			break;
 		}
 		off += (size_t)n;
@@ -155,7 +174,7 @@ journal_reset(struct journal *j)
  */
 uint64_t
 journal_replay(struct daemon *d, const char *state, uint64_t from,
-    uint64_t *last)
+    uint64_t *last, off_t *good)
 {
 	char		*path = journal_path(state), *data = NULL;
 	FILE		*fp;
@@ -167,6 +186,7 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 	char		 kind, name[256];
 
 	*last = from;
+	*good = -1;
 	if ((fp = fopen(path, "r")) == NULL) {
 		free(path);
 		return 0;
@@ -199,7 +219,8 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 		if (h != XXH3_64bits(data + rec, off + len - rec))
 			break;
 		if (seq > from) {
-			d->now = t;
+			if (t > d->now || d->cfg->clock == CLOCK_WALL)
+				d->now = t;
 			if (kind == 'F')
 				daemon_message(d, data + off, len, name);
 			else if (kind == 'C')
@@ -211,10 +232,14 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 		}
 		*last = seq > *last ? seq : *last;
 		off += len + 8;
+		*good = (off_t)off;
 	}
-	if (off < size)
-		log_warnx("journal ends early path=%s at=%zu ignored=%zu "
-		    "(a write cut by the crash)", path, off, size - off);
+	if (*good == -1)
+		*good = 0;
+	if ((size_t)*good < size)
+		log_warnx("journal ends early path=%s at=%lld ignored=%zu "
+		    "(a write cut by the crash)", path, (long long)*good,
+		    size - (size_t)*good);
 	free(data);
 	free(path);
 	return applied;

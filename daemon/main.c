@@ -69,6 +69,7 @@ main_recover(struct daemon *d)
 	const char	*state = d->cfg->state_file;
 	uint64_t	 last, n;
 	struct pub	*mute;
+	off_t		 good;
 
 	if (state == NULL || *state == '\0') {
 		d->clock_held = false;
@@ -78,7 +79,7 @@ main_recover(struct daemon *d)
 	mute = d->pub = pub_new_fn(NULL, NULL);
 	pub_set_seq(mute, d->seq_at);
 	d->clock_held = true;
-	n = journal_replay(d, state, d->journal_from, &last);
+	n = journal_replay(d, state, d->journal_from, &last, &good);
 	d->clock_held = false;
 	/* Numbering goes on above what the replay would have published. */
 	if (pub_seq(mute) > d->seq_ceiling)
@@ -89,7 +90,7 @@ main_recover(struct daemon *d)
 	if (n > 0)
 		log_info("journal replayed records=%llu calls=%zu",
 		    (unsigned long long)n, calls_count(&d->calls));
-	d->journal = journal_open(state, last);
+	d->journal = journal_open(state, last, good);
 }
 
 /* Run the daemon until SIGTERM or SIGINT. */
@@ -116,6 +117,9 @@ main_run(struct config *cfg, bool verbose)
 		/* Set aside; start over empty on the same config. */
 		daemon_free(d);
 		d = daemon_new(base, main_config(path), false);
+		/* What it published is unknown: start seq at the wall clock
+		 * in µs, above anything a daemon can have published. */
+		d->seq_ceiling = (uint64_t)dur_wallclock();
 	}
 	free(path);
 	d->verbose = verbose;
@@ -134,8 +138,10 @@ main_run(struct config *cfg, bool verbose)
 	    "publish=%s control=%s", MAIN_VERSION, d->cfg->path,
 	    d->cfg->clock == CLOCK_WALL ? "wall" : "event", d->cfg->nfeeds,
 	    d->cfg->pub_endpoint, d->cfg->control_endpoint);
-	/* The seq ceiling is on disk before anything is published. */
-	(void)state_save(d);
+	/* The seq ceiling is on disk before anything is published; if it
+	 * cannot be, seq starts at the wall clock in µs instead. */
+	if (state_save(d) == -1 && pub_seq(d->pub) < (uint64_t)dur_wallclock())
+		pub_set_seq(d->pub, (uint64_t)dur_wallclock());
 	/* Every socket is bound: ready, and the loop pings the watchdog. */
 	daemon_status(d, true);
 	notify_watchdog(base);

@@ -77,13 +77,15 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	buf_printf(&b, "{\"k\":\"callwatch-state\",\"version\":%d,"
 	    "\"written\":%lld,\"now\":%lld,\"seq\":%llu,\"silence_id\":%llu,"
 	    "\"callers_seed\":\"%016llx\",\"calls\":%zu,"
-	    "\"journal_seq\":%llu,\"seq_at\":%llu}\n", STATE_VERSION,
+	    "\"journal_seq\":%llu,\"seq_at\":%llu,\"calls_seed\":"
+	    "\"%016llx\"}\n", STATE_VERSION,
 	    (long long)dur_wallclock(), (long long)d->now,
 	    (unsigned long long)ceiling,
 	    (unsigned long long)d->silences.last_id,
 	    (unsigned long long)d->callers.seed, calls_count(&d->calls),
 	    (unsigned long long)journal_seq(d->journal),
-	    (unsigned long long)(d->pub != NULL ? pub_seq(d->pub) : 0));
+	    (unsigned long long)(d->pub != NULL ? pub_seq(d->pub) : 0),
+	    (unsigned long long)d->calls.map.seed);
 	while ((c = calls_next(&d->calls, &pos)) != NULL) {
 		call_save(&b, c);
 		if (b.len >= STATE_FLUSH && state_flush(fp, &b, &lines) == -1)
@@ -91,6 +93,7 @@ state_write_lines(struct daemon *d, FILE *fp, uint64_t ceiling)
 	}
 	silences_save(&b, &d->silences);
 	callers_save(&b, &d->callers);
+	tombs_save(&b, &d->tombs, d->now);
 	pos = 0;
 	while ((q = queues_next(&d->queues, &pos)) != NULL)
 		queue_save(&b, q);
@@ -140,6 +143,7 @@ state_save(struct daemon *d)
 		free(tmp);
 		d->ckpt_failed++;
 		d->ckpt_failed_last = true;
+		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
 		return -1;
 	}
 	lines = state_write_lines(d, fp, ceiling);
@@ -150,6 +154,7 @@ state_save(struct daemon *d)
 		free(tmp);
 		d->ckpt_failed++;
 		d->ckpt_failed_last = true;
+		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
 		return -1;
 	}
 	if (fsync(fileno(fp)) == -1)
@@ -162,6 +167,7 @@ state_save(struct daemon *d)
 		free(tmp);
 		d->ckpt_failed++;
 		d->ckpt_failed_last = true;
+		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
 		return -1;
 	}
 	state_sync_dir(path);
@@ -192,6 +198,7 @@ state_header(struct daemon *d, const cJSON *o)
 			    cJSON_GetObjectItemCaseSensitive(o, "callers_seed"));
 	const cJSON	*js = cJSON_GetObjectItemCaseSensitive(o,
 			    "journal_seq"), *at;
+	const char	*cs;
 	char		*end;
 	uint64_t	 s;
 
@@ -219,6 +226,15 @@ state_header(struct daemon *d, const cJSON *o)
 		daemon_rewind(d, (cw_time)now->valuedouble);
 	d->silences.last_id = (uint64_t)sid->valuedouble;
 	callers_reseed(&d->callers, s);
+	/* Ended calls' tombstones are keyed by the table's hash. */
+	cs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,
+	    "calls_seed"));
+	if (cs != NULL) {
+		s = strtoull(cs, &end, 16);
+		if (*end != '\0')
+			return "a header with a bad seed";
+		calls_reseed(&d->calls, s);
+	}
 	return NULL;
 }
 
@@ -241,6 +257,8 @@ state_line(struct daemon *d, const cJSON *o)
 		return queue_load(&d->queues, d->cfg, o);
 	if (strcmp(k, "feed") == 0)
 		return daemon_feed_load(d, o);
+	if (strcmp(k, "tombs") == 0)
+		return tombs_load(&d->tombs, o);
 	return "a line of an unknown kind";
 }
 
@@ -311,11 +329,16 @@ state_load(struct daemon *d)
 	size_t		 cap = 0;
 	ssize_t		 n;
 	long		 lineno = 0, want = -1;
+	size_t		 max;
 	cJSON		*o;
 
 	if (path == NULL || *path == '\0')
 		return 0;
+	/* What the file holds comes back even past today's limits. */
+	max = d->queues.max;
+	d->queues.max = SIZE_MAX;
 	if ((fp = fopen(path, "r")) == NULL) {
+		d->queues.max = max;
 		if (errno == ENOENT) {
 			log_info("no state file path=%s; starting empty",
 			    path);
@@ -346,10 +369,19 @@ state_load(struct daemon *d)
 		why = lineno == 0 ? "an empty file" : "no end: the file is cut";
 	free(line);
 	fclose(fp);
+	d->queues.max = max;
 	if (why != NULL) {
 		state_set_aside(path, lineno, why);
 		return -1;
 	}
+	if (d->queues.count > max || calls_count(&d->calls) >
+	    (size_t)d->cfg->max_calls)
+		log_warnx("state restored over the limits queues=%zu "
+		    "max_queues=%zu calls=%zu max_calls=%d; new ones are refused "
+		    "until it is back under", d->queues.count, max,
+		    calls_count(&d->calls), d->cfg->max_calls);
+	/* Silences that ended while the daemon was down end at once. */
+	daemon_silences_arm(d);
 	log_info("state restored path=%s calls=%zu silences=%zu callers=%zu "
 	    "seq=%llu", path, calls_count(&d->calls), d->silences.count,
 	    d->callers.count, (unsigned long long)d->seq_ceiling);

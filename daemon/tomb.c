@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "cw.h"
 
 #define TOMB_MIN	64
@@ -136,4 +138,49 @@ tombs_expire(struct tombs *t, cw_time now)
 		t->head = (t->head + 1) % t->cap;
 		t->len--;
 	}
+}
+
+/* The tombstones not yet expired at now, as lines of the state file. */
+void
+tombs_save(struct buf *b, const struct tombs *t, cw_time now)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < t->len; i++) {
+		const struct tomb_ent *e = &t->fifo[(t->head + i) % t->cap];
+
+		if (e->expires <= now)
+			continue;
+		buf_printf(b, "%s[\"%016llx\",%lld]", n % 512 == 0 ?
+		    "{\"k\":\"tombs\",\"v\":[" : ",",
+		    (unsigned long long)e->key, (long long)e->expires);
+		if (++n % 512 == 0)
+			buf_adds(b, "]}\n");
+	}
+	if (n % 512 != 0)
+		buf_adds(b, "]}\n");
+}
+
+/* Restore a line of tombstones (tombs_save); an error message or NULL. */
+const char *
+tombs_load(struct tombs *t, const cJSON *o)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, "v"), *it;
+
+	if (!cJSON_IsArray(v))
+		return "tombstones without a list";
+	for (it = v->child; it != NULL; it = it->next) {
+		const cJSON	*k = cJSON_GetArrayItem(it, 0);
+		const cJSON	*x = cJSON_GetArrayItem(it, 1);
+		unsigned long long key;
+		char		*end;
+
+		if (!cJSON_IsString(k) || !cJSON_IsNumber(x))
+			return "a tombstone with a missing or wrong field";
+		key = strtoull(k->valuestring, &end, 16);
+		if (*end != '\0')
+			return "a tombstone with a bad key";
+		tombs_add(t, key, (cw_time)x->valuedouble);
+	}
+	return NULL;
 }

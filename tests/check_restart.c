@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -56,9 +57,9 @@ teardown(void)
 	bb_cleanup(&b);
 }
 
-/* Start (again), with fresh client sockets. */
+/* Start (again) on the config as it is, with fresh client sockets. */
 static void
-rs_start(void)
+rs_restart(void)
 {
 	if (b.push != NULL)
 		zmq_close(b.push);
@@ -67,9 +68,16 @@ rs_start(void)
 	if (b.dealer != NULL)
 		zmq_close(b.dealer);
 	b.push = b.sub = b.dealer = NULL;
-	bb_write_conf(&b, RS_CONF, b.dir, interval, b.feed, b.pub, b.ctl);
 	ck_assert_msg(bb_start(&b) == 0, "daemon did not start (see %s)",
 	    b.log);
+}
+
+/* Start (again) on the standard config. */
+static void
+rs_start(void)
+{
+	bb_write_conf(&b, RS_CONF, b.dir, interval, b.feed, b.pub, b.ctl);
+	rs_restart();
 }
 
 
@@ -286,15 +294,7 @@ START_TEST(a_silent_feed_stays_silent_across_a_restart)
 		    " feed_timeout: 1s}\nfeeds: [{name: main, endpoint: \"%s\"}]"
 		    "\npublish: {endpoint: \"%s\"}\ncontrol: {endpoint: \"%s\"}"
 		    "\n", b.dir, b.feed, b.pub, b.ctl);
-		if (i == 1) {
-			if (b.push != NULL)
-				zmq_close(b.push);
-			if (b.sub != NULL)
-				zmq_close(b.sub);
-			if (b.dealer != NULL)
-				zmq_close(b.dealer);
-		}
-		ck_assert_msg(bb_start(&b) == 0, "no start (see %s)", b.log);
+		rs_restart();
 		if (i == 1)
 			break;
 		o = bb_recv(&b, 4000, topic, sizeof topic);
@@ -315,6 +315,142 @@ START_TEST(a_silent_feed_stays_silent_across_a_restart)
 	o = bb_recv(&b, 3000, topic, sizeof topic);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(bb_str(o, "state"), "resolved");
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* A restored silence still ends (it ended while down: at once). */
+START_TEST(a_restored_silence_still_ends)
+{
+	cJSON	*o;
+
+	rs_start();
+	o = bb_request(&b, "{\"cmd\":\"silence\",\"match\":{\"queue\":"
+	    "\"fast\"},\"for\":\"1s\",\"by\":\"ann\"}", 3000);
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	usleep(1200 * 1000);
+	rs_start();
+	usleep(300 * 1000);
+	o = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o,
+	    "silences")), 0);
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* A reload, then kill -9: the alerts open under the new config stay. */
+START_TEST(kill_9_after_a_reload_keeps_the_alerts)
+{
+	cJSON	*o, *snap;
+
+	interval = "1h";
+	rs_start();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now() - 4.5);
+	ck_assert_ptr_nonnull(o = rs_alert(3000));
+	cJSON_Delete(o);
+	ck_assert_ptr_nonnull(o = rs_alert(3000));	/* warning */
+	cJSON_Delete(o);
+	/* fast's lines move to 2, 4 and 8 minutes. */
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"%s/state\", "
+	    "checkpoint_interval: 1h}\nfeeds: [{name: main, endpoint: "
+	    "\"%s\"}]\npublish: {endpoint: \"%s\", stats_interval: 0}\n"
+	    "control: {endpoint: \"%s\"}\nqueues: {fast: {normal: [1m, 2m]}}\n",
+	    b.dir, b.feed, b.pub, b.ctl);
+	o = bb_request(&b, "{\"cmd\":\"reload\"}", 3000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "ok")));
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	rs_restart();
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	o = rs_find(snap, "alerts", "id", "c1/long_call");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(bb_str(o, "severity"), "warning");
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* Calls in more queues than max_queues now allows all come back. */
+START_TEST(a_state_over_todays_limits_comes_back_whole)
+{
+	cJSON	*o;
+
+	rs_start();
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"a\",\"ts\":%.6f,"
+	    "\"queue\":\"q1\"}", bb_now());
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"b\",\"ts\":%.6f,"
+	    "\"queue\":\"q2\"}", bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"%s/state\", "
+	    "max_queues: 1, max_calls: 1}\nfeeds: [{name: main, endpoint: "
+	    "\"%s\"}]\npublish: {endpoint: \"%s\"}\ncontrol: {endpoint: "
+	    "\"%s\"}\n", b.dir, b.feed, b.pub, b.ctl);
+	rs_restart();
+	ck_assert(bb_wait_log(&b, "state restored over the limits", 3000));
+	o = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	ck_assert_double_eq(bb_num(o, "calls"), 2);
+	cJSON_Delete(o);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* After a torn record, what the next run journals is still read. */
+START_TEST(a_torn_journal_is_cut_before_new_records)
+{
+	char	 path[160];
+	FILE	*f;
+	cJSON	*snap;
+
+	interval = "1h";
+	rs_start();
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	snprintf(path, sizeof path, "%s/state.journal", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs("CWJ1 half a record", f);
+	ck_assert_int_eq(fclose(f), 0);
+	/* Keep the start-up checkpoint from emptying the journal. */
+	snprintf(path, sizeof path, "%s/state.tmp", b.dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	rs_start();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"queue\":\"sales\"}", bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(rmdir(path), 0);
+	rs_start();
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_ptr_nonnull(rs_find(snap, "calls", "call_id", "c2"));
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* A late event for a call that ended before the restart starts nothing. */
+START_TEST(ended_calls_stay_ended_across_a_restart)
+{
+	double	 t0 = bb_now();
+	cJSON	*o;
+
+	rs_start();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"sales\"}", t0);
+	bb_push(&b, "{\"type\":\"hangup\",\"call_id\":\"c1\",\"ts\":%.6f}",
+	    t0 + 0.1);
+	bb_push(&b, "{\"type\":\"wrapup_end\",\"call_id\":\"c1\","
+	    "\"ts\":%.6f}", t0 + 0.2);
+	ck_assert(bb_wait_stat(&b, "ended", 1, 3000));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	rs_start();
+	bb_push(&b, "{\"type\":\"hold\",\"call_id\":\"c1\",\"ts\":%.6f}",
+	    t0 + 0.05);
+	ck_assert(bb_wait_stat(&b, "ignored", 1, 3000));
+	o = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	ck_assert_double_eq(bb_num(o, "calls"), 0);
 	cJSON_Delete(o);
 	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
 }
@@ -437,6 +573,11 @@ restart_suite(void)
 	tcase_add_test(tc, kill_9_before_a_checkpoint_loses_nothing);
 	tcase_add_test(tc, a_cut_journal_is_applied_up_to_the_cut);
 	tcase_add_test(tc, a_silent_feed_stays_silent_across_a_restart);
+	tcase_add_test(tc, a_restored_silence_still_ends);
+	tcase_add_test(tc, kill_9_after_a_reload_keeps_the_alerts);
+	tcase_add_test(tc, a_state_over_todays_limits_comes_back_whole);
+	tcase_add_test(tc, a_torn_journal_is_cut_before_new_records);
+	tcase_add_test(tc, ended_calls_stay_ended_across_a_restart);
 	tcase_add_test(tc,
 	    a_line_crossed_just_before_the_kill_does_not_fire_twice);
 	tcase_add_test(tc, a_clean_stop_keeps_acks_and_seq);
