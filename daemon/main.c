@@ -48,6 +48,7 @@ main_config(const char *path)
 }
 
 #define MAIN_STATUS_SECONDS	10	/* STATUS= refresh */
+#define MAIN_RESTORE_USEC	(5ULL * 60 * 1000000)	/* start may take */
 
 /* The STATUS= line systemd shows, now and then. */
 static void
@@ -109,6 +110,11 @@ main_run(struct config *cfg, bool verbose)
 		fatalx("event_base_new");
 	event_config_free(ec);
 	path = xstrdup(cfg->path);
+	(void)notify_open();
+	/* Reading a big state file and journal takes a while: tell systemd,
+	 * so TimeoutStartSec does not kill a daemon that is getting there. */
+	notify_send("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=restoring state",
+	    (unsigned long long)MAIN_RESTORE_USEC);
 	d = daemon_new(base, cfg, false);
 	/* The clock stays at the checkpoint's time until the journal is
 	 * applied (main_recover). */
@@ -124,7 +130,6 @@ main_run(struct config *cfg, bool verbose)
 	free(path);
 	d->verbose = verbose;
 	main_recover(d);
-	(void)notify_open();
 	if (daemon_open(d, &cause) == -1) {
 		log_warnx("%s", cause);
 		notify_send("STATUS=failed to start: %s", cause);
