@@ -162,6 +162,9 @@ bench: all
 
 demo: all
 	@mkdir -p run
+	@# Each demo starts with an empty floor: the last demo's calls would
+	@# come back from run/state and alert at once.
+	@rm -f run/state run/state.journal
 	@$(BUILD)/callwatchd -n -c conf/callwatch.yaml
 	@trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	$(BUILD)/callwatchd -c conf/callwatch.yaml 2>run/callwatchd.log & \
