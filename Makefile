@@ -45,8 +45,10 @@ DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCW	= $(BUILD)/libcw.a
 
-CLIENTS	= callwatch-demo
+CLIENTS	= callwatch callwatch-demo
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
+# What the supervisor clients share (clients/client.h).
+CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o
 
 TEST_TOOLS = bank2jsonl bankcheck
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
@@ -99,6 +101,10 @@ $(BUILD)/callwatchd: $(BUILD)/obj/daemon/main.o $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(LIBCW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/callwatch: $(BUILD)/obj/clients/callwatch.o $(CLIENT_LIB_OBJS) \
+		$(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_OK)
@@ -184,7 +190,8 @@ cppcheck:
 	  -Iinclude -Idaemon daemon clients
 
 tidy:
-	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c -- \
+	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c clients/client.c \
+	  clients/callwatch.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
 
 .SECONDARY:

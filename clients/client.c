@@ -1,0 +1,181 @@
+/*
+ * The supervisor clients' shared library: the daemon's endpoints come
+ * from --control/--publish, else from its config (-c FILE, else
+ * /etc/callwatch/callwatch.yaml, else conf/callwatch.yaml), read with
+ * the daemon's own loader; requests go to the control socket over a
+ * DEALER with a timeout, so a daemon that does not answer is one clear
+ * error, never a hang.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "client.h"
+#include "cw.h"
+
+/* One error line on stderr: "callwatch: ...". */
+void
+client_err(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("callwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The config to read endpoints from: conf, or the first that exists. */
+static const char *
+client_conf(const char *conf)
+{
+	static const char *const paths[] = {
+		"/etc/callwatch/callwatch.yaml", "conf/callwatch.yaml",
+	};
+	size_t	 i;
+
+	if (conf != NULL)
+		return conf;
+	for (i = 0; i < nitems(paths); i++)
+		if (access(paths[i], R_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/*
+ * Find the daemon: endpoints given win, the rest come from the config.
+ * 0, or -1 after an error line.
+ */
+int
+client_init(struct client *c, const char *conf, const char *control,
+    const char *publish, int timeout_ms)
+{
+	struct cfgerrs	 errs = { NULL, 0 };
+	struct config	*cfg = NULL;
+	const char	*path;
+	int		 linger = 0;
+
+	memset(c, 0, sizeof *c);
+	c->timeout_ms = timeout_ms;
+	if (control == NULL || publish == NULL) {
+		if ((path = client_conf(conf)) == NULL) {
+			client_err("no config found (/etc/callwatch/"
+			    "callwatch.yaml, conf/callwatch.yaml): give -c "
+			    "FILE or --control and --publish");
+			return -1;
+		}
+		log_init(LOG_LVL_ERROR, "callwatch");
+		if ((cfg = config_load(path, &errs)) == NULL) {
+			client_err("%s", errs.n > 0 ? errs.v[0] :
+			    "the config does not load");
+			cfgerrs_free(&errs);
+			return -1;
+		}
+	}
+	c->control = xstrdup(control != NULL ? control :
+	    cfg->control_endpoint);
+	c->publish = xstrdup(publish != NULL ? publish : cfg->pub_endpoint);
+	config_free(cfg);
+	if ((c->zctx = zmq_ctx_new()) == NULL ||
+	    (c->dealer = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
+		fatalx("zmq: %s", zmq_strerror(errno));
+	zmq_setsockopt(c->dealer, ZMQ_LINGER, &linger, sizeof linger);
+	if (zmq_connect(c->dealer, c->control) == -1) {
+		client_err("cannot connect to %s: %s", c->control,
+		    zmq_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Close the sockets. */
+void
+client_close(struct client *c)
+{
+	if (c->dealer != NULL)
+		zmq_close(c->dealer);
+	if (c->zctx != NULL)
+		zmq_ctx_term(c->zctx);
+	free(c->control);
+	free(c->publish);
+}
+
+/*
+ * Send req (which this frees) and wait for the reply object; NULL after
+ * an error line (no answer in time, not JSON, or {"ok":false}).
+ */
+cJSON *
+client_request(struct client *c, cJSON *req)
+{
+	char		*s = cJSON_PrintUnformatted(req);
+	zmq_pollitem_t	 it = { c->dealer, 0, ZMQ_POLLIN, 0 };
+	zmq_msg_t	 msg;
+	cJSON		*r;
+	int		 rc;
+
+	cJSON_Delete(req);
+	rc = zmq_send(c->dealer, "", 0, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(c->dealer, s, strlen(s), 0) == -1 ? -1 : 0;
+	cJSON_free(s);
+	if (rc == -1 || zmq_poll(&it, 1, c->timeout_ms) <= 0) {
+		client_err("the daemon at %s did not answer within %d ms",
+		    c->control, c->timeout_ms);
+		return NULL;
+	}
+	/* The empty delimiter, then the reply. */
+	zmq_msg_init(&msg);
+	do {
+		if (zmq_msg_recv(&msg, c->dealer, 0) == -1)
+			fatalx("zmq_msg_recv: %s", zmq_strerror(errno));
+	} while (zmq_msg_more(&msg) || zmq_msg_size(&msg) == 0);
+	r = cJSON_ParseWithLength(zmq_msg_data(&msg), zmq_msg_size(&msg));
+	zmq_msg_close(&msg);
+	if (!cJSON_IsObject(r)) {
+		client_err("the daemon's reply is not a JSON object");
+		cJSON_Delete(r);
+		return NULL;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		client_err("%s", client_str(r, "error"));
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* A string member, or "-" when absent or null. */
+const char *
+client_str(const cJSON *o, const char *name)
+{
+	const char	*s = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, name));
+
+	return s != NULL ? s : "-";
+}
+
+/* A number member, or def when absent or null. */
+double
+client_num(const cJSON *o, const char *name, double def)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(j) ? j->valuedouble : def;
+}
+
+/* Seconds as "4m05s" ("-" when negative: unknown). */
+const char *
+client_dur(double sec, char *buf, size_t len)
+{
+	if (sec < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	dur_format((cw_time)(sec * (double)CW_SEC), buf, len);
+	return buf;
+}
