@@ -4,18 +4,22 @@
  * and a non-zero exit (1: the daemon said no or did not answer, 2: bad
  * arguments).
  *
- *	callwatch [-c FILE] [--control EP] [--publish EP] [--timeout MS]
- *	    COMMAND [ARGS]
+ *	callwatch [-c FILE] [--control EP] [--publish EP] [--feed EP]
+ *	    [--timeout MS] COMMAND [ARGS]
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
 
 #include "client.h"
 #include "cw.h"
 
-#define CW_EXIT_DAEMON	1	/* the daemon said no or did not answer */
+#define CW_EXIT_DAEMON	1	/* the daemon said no, or no answer */
 #define CW_EXIT_USAGE	2	/* bad arguments */
 
 /* A subcommand. */
@@ -428,6 +432,94 @@ cmd_calls(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* The daemon's count of feed messages received; -1 if it does not say. */
+static double
+cmd_received(struct client *c)
+{
+	cJSON	*r = client_request(c, cJSON_Parse("{\"cmd\":\"stats\"}"));
+	double	 n = client_num(r, "received", -1);
+
+	cJSON_Delete(r);
+	return n;
+}
+
+/*
+ * send [FILE|-] [--feed ENDPOINT]: push callwatch JSON Lines (one event
+ * a line; blank lines and lines starting with '#' skipped) to a feed,
+ * then wait until the daemon has read them all.
+ */
+static int
+cmd_send(struct client *c, int argc, char **argv)
+{
+	const char	*file = NULL, *feed = c->feed;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 len;
+	double		 before, n = 0, end;
+	void		*push;
+	FILE		*fp;
+	int		 i, hwm = 0, linger = 10000;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--feed") == 0) {
+			if ((feed = cmd_value(argc, argv, &i)) == NULL)
+				return CW_EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return cmd_bad("send", "unknown option", argv[i]);
+		else if (file == NULL)
+			file = argv[i];
+		else
+			return cmd_bad("send", "one file only", argv[i]);
+	}
+	if (feed == NULL)
+		return cmd_bad("send", "the config has no pull feed: give "
+		    "--feed ENDPOINT", NULL);
+	if (file == NULL || strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "r")) == NULL) {
+		client_err("send: %s: %s", file, strerror(errno));
+		return CW_EXIT_USAGE;
+	}
+	before = cmd_received(c);
+	push = zmq_socket(c->zctx, ZMQ_PUSH);
+	zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+	if (push == NULL || zmq_connect(push, feed) == -1) {
+		client_err("send: cannot connect to %s: %s", feed,
+		    zmq_strerror(errno));
+		if (fp != stdin)
+			fclose(fp);
+		return CW_EXIT_DAEMON;
+	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (zmq_send(push, line, (size_t)len, 0) == -1)
+			fatalx("send: %s", zmq_strerror(errno));
+		n++;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	/* A PUSH that exits at once can lose its last messages: wait
+	 * until the daemon has them (or say it did not). */
+	end = (double)dur_monotonic() / 1e6 + c->timeout_ms / 1000.0;
+	while (before >= 0 && cmd_received(c) < before + n &&
+	    (double)dur_monotonic() / 1e6 < end)
+		usleep(20 * 1000);
+	zmq_close(push);
+	if (before >= 0 && cmd_received(c) < before + n) {
+		client_err("send: sent %.0f events to %s, but the daemon did "
+		    "not read them all within %d ms", n, feed, c->timeout_ms);
+		return CW_EXIT_DAEMON;
+	}
+	printf("sent %.0f events to %s\n", n, feed);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "calls", "[--queue Q] [--json]", "live calls, longest handle time "
 	  "first", cmd_calls },
@@ -441,6 +533,8 @@ static const struct cmd cmds[] = {
 	{ "unsilence", "ID", "lift a silence", cmd_unsilence },
 	{ "stats", "[--json]", "the daemon's counters", cmd_stats },
 	{ "reload", "", "reload the daemon's config (as SIGHUP)", cmd_reload },
+	{ "send", "[FILE|-] [--feed ENDPOINT]", "push callwatch JSON Lines to "
+	  "a feed (the config's first pull feed by default)", cmd_send },
 };
 
 /* The subcommand called name, or NULL. */
@@ -462,7 +556,7 @@ usage(FILE *f)
 	size_t	 i;
 
 	fprintf(f, "usage: callwatch [-c FILE] [--control EP] [--publish EP] "
-	    "[--timeout MS] COMMAND [ARGS]\n\ncommands:\n");
+	    "[--feed EP] [--timeout MS] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < nitems(cmds); i++)
 		fprintf(f, "  %-10s %s\n             %s\n", cmds[i].name,
 		    cmds[i].usage, cmds[i].help);
@@ -476,10 +570,12 @@ main(int argc, char **argv)
 		{ "control", required_argument, NULL, 'C' },
 		{ "publish", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "feed", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*conf = NULL, *control = NULL, *publish = NULL;
+	const char	*feed = NULL;
 	const struct cmd *cmd;
 	struct client	 c;
 	char		*end;
@@ -497,6 +593,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			publish = optarg;
+			break;
+		case 'F':
+			feed = optarg;
 			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);
@@ -527,7 +626,8 @@ main(int argc, char **argv)
 	}
 	if (cmd_help(cmd, argc, argv))
 		return 0;
-	if (client_init(&c, conf, control, publish, (int)timeout) == -1) {
+	if (client_init(&c, conf, control, publish, feed,
+	    (int)timeout) == -1) {
 		client_close(&c);
 		return CW_EXIT_DAEMON;
 	}

@@ -48,22 +48,36 @@ client_conf(const char *conf)
 	return NULL;
 }
 
+/* A bound endpoint as a peer reaches it: a "*" host is 127.0.0.1. */
+static char *
+client_reach(const char *ep)
+{
+	char	*s;
+
+	if (strncmp(ep, "tcp://*:", 8) == 0) {
+		xasprintf(&s, "tcp://127.0.0.1:%s", ep + 8);
+		return s;
+	}
+	return xstrdup(ep);
+}
+
 /*
  * Find the daemon: endpoints given win, the rest come from the config.
  * 0, or -1 after an error line.
  */
 int
 client_init(struct client *c, const char *conf, const char *control,
-    const char *publish, int timeout_ms)
+    const char *publish, const char *feed, int timeout_ms)
 {
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*cfg = NULL;
 	const char	*path;
 	int		 linger = 0;
+	size_t		 i;
 
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = timeout_ms;
-	if (control == NULL || publish == NULL) {
+	if (control == NULL || publish == NULL || feed == NULL) {
 		if ((path = client_conf(conf)) == NULL) {
 			client_err("no config found (/etc/callwatch/"
 			    "callwatch.yaml, conf/callwatch.yaml): give -c "
@@ -81,6 +95,11 @@ client_init(struct client *c, const char *conf, const char *control,
 	c->control = xstrdup(control != NULL ? control :
 	    cfg->control_endpoint);
 	c->publish = xstrdup(publish != NULL ? publish : cfg->pub_endpoint);
+	if (feed != NULL)
+		c->feed = xstrdup(feed);
+	for (i = 0; c->feed == NULL && cfg != NULL && i < cfg->nfeeds; i++)
+		if (cfg->feeds[i].socket == FEED_PULL)
+			c->feed = client_reach(cfg->feeds[i].endpoint);
 	config_free(cfg);
 	if ((c->zctx = zmq_ctx_new()) == NULL ||
 	    (c->dealer = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
@@ -104,6 +123,7 @@ client_close(struct client *c)
 		zmq_ctx_term(c->zctx);
 	free(c->control);
 	free(c->publish);
+	free(c->feed);
 }
 
 /*

@@ -14,13 +14,14 @@
 struct client {
 	char		*control;	/* ROUTER endpoint */
 	char		*publish;	/* PUB endpoint */
+	char		*feed;		/* the first pull feed, or NULL */
 	int		 timeout_ms;
 	void		*zctx;
 	void		*dealer;
 };
 
 int	 client_init(struct client *, const char *, const char *,
-	    const char *, int);
+	    const char *, const char *, int);
 void	 client_close(struct client *);
 cJSON	*client_request(struct client *, cJSON *);
 const char *client_str(const cJSON *, const char *);

@@ -190,6 +190,32 @@ START_TEST(a_daemon_that_does_not_answer_is_exit_1)
 }
 END_TEST
 
+/* send pushes a file of events to the feed and waits for the daemon. */
+START_TEST(send_pushes_a_file_to_the_feed)
+{
+	char		 bin[256], file[160], want[256];
+	const char	*argv[] = { bin, "--control", b.ctl, "--feed", b.feed,
+	    "send", file, NULL };
+	FILE		*f;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(file, sizeof file, "%s/events.jsonl", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fprintf(f, "# two calls\n{\"type\":\"queued\",\"call_id\":\"s1\","
+	    "\"ts\":%.3f,\"queue\":\"sales\"}\n\n{\"type\":\"queued\","
+	    "\"call_id\":\"s2\",\"ts\":%.3f,\"queue\":\"sales\"}\r\n",
+	    bb_now(), bb_now());
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(bb_run(argv, out, sizeof out), 0);
+	snprintf(want, sizeof want, "sent 2 events to %s\n", b.feed);
+	ck_assert_str_eq(out, want);
+	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
+	snprintf(file, sizeof file, "%s/nosuch.jsonl", b.dir);
+	ck_assert_int_eq(bb_run(argv, out, sizeof out), 2);
+	ck_assert_ptr_nonnull(strstr(out, "No such file or directory"));
+}
+END_TEST
+
 START_TEST(endpoints_come_from_the_config)
 {
 	char		 bin[256];
@@ -217,6 +243,7 @@ client_suite(void)
 	tcase_add_test(tc, bad_arguments_are_exit_2_with_the_usage);
 	tcase_add_test(tc, a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, endpoints_come_from_the_config);
+	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	suite_add_tcase(s, tc);
 	return s;
 }
