@@ -33,6 +33,7 @@ enum call_end {
 };
 
 static void	call_end_quiet(struct daemon *, struct call *);
+static void	call_json_fill(cJSON *, const struct call *, cw_time);
 
 /* The key of a call, for the map. */
 static const char *
@@ -341,16 +342,13 @@ call_publish_on(struct daemon *d, const struct call *c, const struct queue *q,
     const char *event, cw_time t, const struct queue *from, const char *end)
 {
 	char	 topic[CW_MAX_NAME + 16];
-	cJSON	*o = cJSON_CreateObject(), *it, *body = call_json(c, t);
+	cJSON	*o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
 	cJSON_AddStringToObject(o, CW_F_KIND, "call");
 	cJSON_AddStringToObject(o, "event", event);
 	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(t));
-	while ((it = body->child) != NULL)
-		cJSON_AddItemToObject(o, it->string,
-		    cJSON_DetachItemViaPointer(body, it));
-	cJSON_Delete(body);
+	call_json_fill(o, c, t);
 	if (end != NULL)
 		cJSON_AddStringToObject(o, "end", end);
 	if (from != NULL)
@@ -1021,7 +1019,16 @@ call_json_names(cJSON *o, const struct call *c)
 cJSON *
 call_json(const struct call *c, cw_time now)
 {
-	cJSON		*o = cJSON_CreateObject();
+	cJSON	*o = cJSON_CreateObject();
+
+	call_json_fill(o, c, now);
+	return o;
+}
+
+/* Add the call's snapshot fields (figures at now) to o. */
+static void
+call_json_fill(cJSON *o, const struct call *c, cw_time now)
+{
 	enum sev	 lvl = call_level(c);
 
 	call_json_names(o, c);
@@ -1037,7 +1044,6 @@ call_json(const struct call *c, cw_time now)
 		cJSON_AddStringToObject(o, "level", sev_name(lvl));
 	else
 		cJSON_AddNullToObject(o, "level");
-	return o;
 }
 
 /* Append one time: µs, or null when unknown. */

@@ -28,7 +28,6 @@ struct http {
 	cw_time		 lag_max;	/* the worst this minute */
 	cw_time		 lag_prev;	/* ... and the minute before */
 	cw_time		 lag_since;	/* when this minute began */
-	uint64_t	 requests;
 };
 
 /* Append a label value, escaped as the text format wants. */
@@ -228,7 +227,6 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct http	*hp = arg;
 	struct evbuffer	*b = evbuffer_new();
 
-	hp->requests++;
 	{
 		daemon_clock(hp->d);
 		http_counters(b, hp->d);
@@ -255,7 +253,6 @@ http_healthz(struct evhttp_request *req, void *arg)
 	const char	*why[2];
 	size_t		 n = 0, i;
 
-	hp->requests++;
 	if (hp->d->ckpt_failed_last)
 		why[n++] = "the state file cannot be written";
 	if (hp->lag_last > CW_SEC)
@@ -280,10 +277,9 @@ http_healthz(struct evhttp_request *req, void *arg)
 static void
 http_other(struct evhttp_request *req, void *arg)
 {
-	struct http	*hp = arg;
 	struct evbuffer	*b = evbuffer_new();
 
-	hp->requests++;
+	(void)arg;
 	evbuffer_add_printf(b, "not found; try /metrics or /healthz\n");
 	http_reply(req, 404, "Not Found", "text/plain", b);
 	evbuffer_free(b);

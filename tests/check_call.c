@@ -11,8 +11,6 @@
 
 #include "testd.h"
 
-#define T0	1763900000
-
 static struct testd *td;
 
 /* Defaults: wrap-up off, so a hangup ends the call. */
@@ -38,14 +36,6 @@ teardown(void)
 {
 	testd_free(td);
 }
-
-/* An event at T0 + dt seconds. */
-#define EV(type, id, dt, extra, ...)					\
-	testd_send(td, "{\"type\":\"" type "\",\"call_id\":\"" id "\","	\
-	    "\"ts\":%.6f" extra "}", (double)T0 + (dt), ##__VA_ARGS__)
-#define HEARTBEAT(dt)							\
-	testd_send(td, "{\"type\":\"heartbeat\",\"ts\":%.6f}",		\
-	    (double)T0 + (dt))
 
 START_TEST(long_call_tiers_fire_escalate_and_resolve)
 {

@@ -12,8 +12,6 @@
 
 #include "testd.h"
 
-#define T0	1763900000
-
 static struct testd *td;
 
 /* Defaults as shipped (wrap-up on). */
@@ -147,14 +145,6 @@ stats_at(const char *queue, double ts)
 	    hits);
 	return found;
 }
-
-/* An event at T0 + dt seconds. */
-#define EV(type, id, dt, extra, ...)					\
-	testd_send(td, "{\"type\":\"" type "\",\"call_id\":\"" id "\","	\
-	    "\"ts\":%.6f" extra "}", (double)T0 + (dt), ##__VA_ARGS__)
-#define HEARTBEAT(dt)							\
-	testd_send(td, "{\"type\":\"heartbeat\",\"ts\":%.6f}",		\
-	    (double)T0 + (dt))
 
 /* 1. Transfers. */
 

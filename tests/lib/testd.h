@@ -12,6 +12,19 @@
 
 #define TESTD_MAX_MSGS	4096
 
+/*
+ * A fixed start for the event clock, and an event or a heartbeat dt
+ * seconds after it, sent to the test's daemon (a variable named td).
+ */
+#define T0	1763900000
+#define EV(type, id, dt, extra, ...)					\
+	testd_send(td, "{\"type\":\"" type "\",\"call_id\":\"" id "\","	\
+	    "\"ts\":%.6f" extra "}", (double)T0 + (dt), ##__VA_ARGS__)
+#define HEARTBEAT(dt)							\
+	testd_send(td, "{\"type\":\"heartbeat\",\"ts\":%.6f}",		\
+	    (double)T0 + (dt))
+
+
 struct testd {
 	struct daemon	*d;
 	cJSON		*msgs[TESTD_MAX_MSGS];	/* alert changes, in order */
