@@ -144,8 +144,10 @@ main_run(struct config *cfg, bool verbose)
 	    d->cfg->clock == CLOCK_WALL ? "wall" : "event", d->cfg->nfeeds,
 	    d->cfg->pub_endpoint, d->cfg->control_endpoint);
 	/* The seq ceiling is on disk before anything is published; if it
-	 * cannot be, seq starts at the wall clock in µs instead. */
-	if (state_save(d) == -1 && pub_seq(d->pub) < (uint64_t)dur_wallclock())
+	 * cannot be (or there is no state file), seq starts at the wall
+	 * clock in µs instead: never below what a previous run published. */
+	if ((d->cfg->state_file[0] == '\0' || state_save(d) == -1) &&
+	    pub_seq(d->pub) < (uint64_t)dur_wallclock())
 		pub_set_seq(d->pub, (uint64_t)dur_wallclock());
 	/* Every socket is bound: ready, and the loop pings the watchdog. */
 	daemon_status(d, true);

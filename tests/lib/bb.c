@@ -125,6 +125,14 @@ bb_start(struct bb *b)
 	int	 i, fd;
 	cJSON	*r;
 
+	/* A restart: fresh client sockets. */
+	if (b->push != NULL)
+		zmq_close(b->push);
+	if (b->sub != NULL)
+		zmq_close(b->sub);
+	if (b->dealer != NULL)
+		zmq_close(b->dealer);
+	b->push = b->sub = b->dealer = NULL;
 	snprintf(bin, sizeof bin, "%s/callwatchd", bb_build());
 	b->pid = fork();
 	ck_assert_int_ge(b->pid, 0);
@@ -305,7 +313,14 @@ bb_request_raw(struct bb *b, const void *req, size_t len, int ms)
 bool
 bb_log_has(struct bb *b, const char *s)
 {
-	FILE	*f = fopen(b->log, "r");
+	return bb_file_has(b->log, s);
+}
+
+/* Whether the file at path has a line containing s. */
+bool
+bb_file_has(const char *path, const char *s)
+{
+	FILE	*f = fopen(path, "r");
 	char	 line[4096];
 	bool	 found = false;
 
@@ -321,14 +336,55 @@ bb_log_has(struct bb *b, const char *s)
 bool
 bb_wait_log(struct bb *b, const char *s, int ms)
 {
+	return bb_wait_file(b->log, s, ms);
+}
+
+/* Wait up to ms for the file at path to have a line containing s. */
+bool
+bb_wait_file(const char *path, const char *s, int ms)
+{
 	int	 waited;
 
 	for (waited = 0; waited <= ms; waited += 20) {
-		if (bb_log_has(b, s))
+		if (bb_file_has(path, s))
 			return true;
 		usleep(20 * 1000);
 	}
 	return false;
+}
+
+/*
+ * Start argv in the background, its stdout to out and its stderr to err
+ * (files, truncated); its pid.
+ */
+pid_t
+bb_spawn(const char *const *argv, const char *out, const char *err)
+{
+	pid_t	 pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int	 o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int	 e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Send sig to pid and reap it; its exit status (or 128+signal). */
+int
+bb_reap(pid_t pid, int sig)
+{
+	int	 st;
+
+	kill(pid, sig);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /*
