@@ -48,7 +48,9 @@ LIBCW	= $(BUILD)/libcw.a
 CLIENTS	= callwatch callwatch-demo
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 # What the supervisor clients share (clients/client.h).
-CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o
+CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o
+# The callwatch command's subcommands that live in files of their own.
+CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o
 
 TEST_TOOLS = bank2jsonl bankcheck
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
@@ -103,8 +105,7 @@ $(BUILD)/callwatchd: $(BUILD)/obj/daemon/main.o $(LIBCW)
 $(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/callwatch: $(BUILD)/obj/clients/callwatch.o $(CLIENT_LIB_OBJS) \
-		$(LIBCW)
+$(BUILD)/callwatch: $(CALLWATCH_OBJS) $(CLIENT_LIB_OBJS) $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_OK)

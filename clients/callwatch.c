@@ -17,10 +17,8 @@
 #include <zmq.h>
 
 #include "client.h"
+#include "cmd.h"
 #include "cw.h"
-
-#define CW_EXIT_DAEMON	1	/* the daemon said no, or no answer */
-#define CW_EXIT_USAGE	2	/* bad arguments */
 
 /* A subcommand. */
 struct cmd {
@@ -33,7 +31,7 @@ struct cmd {
 static const struct cmd *cmd_find(const char *);
 
 /* An option's value: the next argument, or a usage error. */
-static const char *
+const char *
 cmd_value(int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc) {
@@ -68,7 +66,7 @@ cmd_help(const struct cmd *cmd, int argc, char **argv)
 }
 
 /* A usage error for cmd: the reason, then the usage line. */
-static int
+int
 cmd_bad(const char *cmdname, const char *why, const char *arg)
 {
 	client_err("%s: %s%s%s", cmdname, why, arg != NULL ? ": " : "",
@@ -131,7 +129,7 @@ cmd_reload(struct client *c, int argc, char **argv)
 }
 
 /* Who is doing it: --by, else $USER, else "callwatch". */
-static const char *
+const char *
 cmd_by(const char *by)
 {
 	const char	*u = getenv("USER");
@@ -521,6 +519,8 @@ cmd_send(struct client *c, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
+	{ "tail", "[--queue Q] [--min-severity S] [--json] [--color]",
+	  "the open alerts, then every alert change as it happens", cmd_tail },
 	{ "calls", "[--queue Q] [--json]", "live calls, longest handle time "
 	  "first", cmd_calls },
 	{ "queues", "[--json]", "each queue's figures", cmd_queues },

@@ -10,6 +10,8 @@
 
 #include <cJSON.h>
 
+#include "cw.h"
+
 /* Where the daemon is, and how long to wait for it. */
 struct client {
 	char		*control;	/* ROUTER endpoint */
@@ -28,5 +30,41 @@ const char *client_str(const cJSON *, const char *);
 double	 client_num(const cJSON *, const char *, double);
 const char *client_dur(double, char *, size_t);
 void	 client_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* follow.c: a map from a key to the last object seen for it. */
+struct jmap {
+	struct smap	 m;
+};
+void	 jmap_init(struct jmap *);
+cJSON	*jmap_get(const struct jmap *, const char *);
+void	 jmap_put(struct jmap *, const char *, cJSON *);
+void	 jmap_del(struct jmap *, const char *);
+cJSON	*jmap_next(const struct jmap *, size_t *);
+size_t	 jmap_count(const struct jmap *);
+void	 jmap_clear(struct jmap *);
+void	 jmap_free(struct jmap *);
+
+/*
+ * follow.c: the publish stream, kept whole (SPEC 6).  on_snapshot gets
+ * every snapshot with the gap that called for it (the last seq applied
+ * and the seq received; 0, 0 at the start); on_object every published
+ * object after it, in seq order, with its raw body.
+ */
+struct follow {
+	struct client	*c;
+	void		*sub;
+	const char	*queue;		/* snapshot filter, or NULL */
+	uint64_t	 seq;		/* last applied */
+	uint64_t	 gaps;		/* re-snapshots */
+	bool		 synced;
+	void		(*on_snapshot)(void *, const cJSON *, uint64_t,
+			    uint64_t);
+	void		(*on_object)(void *, const char *, const cJSON *,
+			    const char *, size_t);
+	void		*arg;
+};
+int	 follow_start(struct follow *, struct client *);
+void	 follow_read(struct follow *, int);
+void	 follow_close(struct follow *);
 
 #endif

@@ -227,6 +227,224 @@ START_TEST(endpoints_come_from_the_config)
 }
 END_TEST
 
+/* Start `callwatch ... tail args` in the background; its pid. */
+static pid_t
+cl_tail(const char *outf, const char *errf, const char *first, ...)
+{
+	static char	 bin[256];
+	const char	*argv[32];
+	va_list		 ap;
+	int		 n = 0;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	argv[n++] = bin;
+	argv[n++] = "--control";
+	argv[n++] = b.ctl;
+	argv[n++] = "--publish";
+	argv[n++] = b.pub;
+	argv[n++] = "tail";
+	argv[n++] = first;
+	va_start(ap, first);
+	while (first != NULL && n < 31 &&
+	    (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return bb_spawn(argv, outf, errf);
+}
+
+/* Wait for the daemon to publish an alert change; its object. */
+static cJSON *
+cl_next_alert(void)
+{
+	char	 topic[256];
+	cJSON	*o;
+
+	for (;;) {
+		o = bb_recv(&b, 5000, topic, sizeof topic);
+		ck_assert_msg(o != NULL, "no alert published");
+		if (strcmp(bb_str(o, "kind"), "alert") == 0)
+			return o;
+		cJSON_Delete(o);
+	}
+}
+
+/* How many lines of the file at path contain s. */
+static int
+cl_count(const char *path, const char *s)
+{
+	FILE	*f = fopen(path, "r");
+	char	 line[4096];
+	int	 n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, s) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* tail: the alerts open now, then each change once, as lines. */
+START_TEST(tail_shows_open_alerts_then_each_change)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	/* Open before tail starts: it comes from the snapshot. */
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c0\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\",\"agent\":\"a-7\"}",
+	    bb_now(), bb_now() - 2.5);
+	cJSON_Delete(cl_next_alert());
+	pid = cl_tail(o, e, NULL);
+	ck_assert_msg(bb_wait_file(o, " info     firing    fast         c0"
+	    "                   a-7        long_call          2s handle time",
+	    5000), "no open alert line");
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 3.5);
+	ck_assert(bb_wait_file(o, " info     firing    fast         c1 ",
+	    5000));
+	ck_assert(bb_wait_file(o, " warning  escalated fast         c1 ",
+	    5000));
+	bb_push(&b, "{\"type\":\"hangup\",\"call_id\":\"c1\",\"ts\":%.6f}",
+	    bb_now());
+	bb_push(&b, "{\"type\":\"wrapup_end\",\"call_id\":\"c1\","
+	    "\"ts\":%.6f}", bb_now());
+	ck_assert(bb_wait_file(o, " warning  resolved  fast         c1 ",
+	    5000));
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	/* Each change once: c0's firing (snapshot) is not repeated. */
+	ck_assert_int_eq(cl_count(o, " firing    fast         c0 "), 1);
+	ck_assert_int_eq(cl_count(o, " escalated fast         c1 "), 1);
+	ck_assert_int_eq(cl_count(o, " resolved  fast         c1 "), 1);
+	ck_assert_int_eq(cl_count(e, ""), 0);
+}
+END_TEST
+
+/* tail --json --queue --min-severity: JSON Lines, filtered, seq rising. */
+START_TEST(tail_json_filters_by_queue_and_severity)
+{
+	char	 o[160], e[160], line[4096];
+	double	 last = 0;
+	pid_t	 pid;
+	FILE	*f;
+	int	 n = 0;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = cl_tail(o, e, "--json", "--queue", "fast", "--min-severity",
+	    "warning", NULL);
+	ck_assert(bb_wait_stat(&b, "calls", 0, 1000));
+	usleep(500 * 1000);	/* it has subscribed and snapshot */
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"other\",\"ts\":"
+	    "%.6f,\"answered_at\":%.6f,\"queue\":\"slow\"}", bb_now(),
+	    bb_now() - 600);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 5);
+	ck_assert(bb_wait_file(o, "\"severity\":\"warning\",\"call_id\":"
+	    "\"c2\"", 5000));
+	ck_assert_int_eq(bb_reap(pid, SIGINT), 0);
+	ck_assert_ptr_nonnull(f = fopen(o, "r"));
+	while (fgets(line, sizeof line, f) != NULL) {
+		cJSON	*j = cJSON_Parse(line);
+
+		ck_assert_msg(j != NULL, "not JSON: %s", line);
+		ck_assert_str_eq(bb_str(j, "queue"), "fast");
+		ck_assert_str_ne(bb_str(j, "severity"), "info");
+		ck_assert_msg(bb_num(j, "seq") > last, "seq not rising");
+		last = bb_num(j, "seq");
+		cJSON_Delete(j);
+		n++;
+	}
+	fclose(f);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_eq(cl_run("tail", "--min-severity", "loud", NULL), 2);
+	ck_assert_ptr_nonnull(strstr(out, "--min-severity is info, warning "
+	    "or critical, not: loud"));
+}
+END_TEST
+
+/*
+ * A daemon restarted without its state: tail sees seq jump, says so,
+ * takes a new snapshot and reports the alert that is gone as resolved.
+ */
+START_TEST(tail_resyncs_when_the_daemon_restarts)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+	int	 i;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = cl_tail(o, e, NULL);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c3\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 2.5);
+	ck_assert(bb_wait_file(o, " info     firing    fast         c3 ",
+	    5000));
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(bb_start(&b), 0);
+	/* Traffic, until tail's subscription is back and sees the jump. */
+	for (i = 0; i < 50 && !bb_wait_file(e, "messages lost or the daemon "
+	    "restarted); re-synced from a new snapshot", 100); i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c4-%d\","
+		    "\"ts\":%.6f,\"queue\":\"fast\"}", i, bb_now());
+	ck_assert_msg(i < 50, "no gap notice");
+	ck_assert(bb_wait_file(o, " info     resolved  fast         c3 ",
+	    5000));
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+}
+END_TEST
+
+/*
+ * A tail too slow for the stream (stopped while 20,000 call changes go
+ * out past a high-water mark of 10) loses messages: it says so, takes a
+ * new snapshot and still shows the alert that fired meanwhile, once.
+ */
+START_TEST(tail_resyncs_after_losing_messages)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+	int	 i;
+
+	bb_stop(&b, SIGTERM);
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"\"}\n"
+	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\", stats_interval: 0, hwm: 10}\n"
+	    "control: {endpoint: \"%s\"}\n"
+	    "queues: {fast: {normal: [1s, 2s]}}\n", b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(bb_start(&b), 0);
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = cl_tail(o, e, NULL);
+	usleep(500 * 1000);
+	kill(pid, SIGSTOP);
+	for (i = 0; i < 20000; i++) {
+		if (i == 10000)
+			bb_push(&b, "{\"type\":\"answered\",\"call_id\":"
+			    "\"c5\",\"ts\":%.6f,\"answered_at\":%.6f,"
+			    "\"queue\":\"fast\"}", bb_now(), bb_now() - 2.5);
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"x%d\","
+		    "\"ts\":%.6f,\"queue\":\"slow\"}", i, bb_now());
+	}
+	ck_assert(bb_wait_stat(&b, "received", 20001, 10000));
+	kill(pid, SIGCONT);
+	/* More traffic, so the reader meets the jump. */
+	for (i = 0; i < 50 && !bb_wait_file(e, "re-synced", 100); i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"y%d\","
+		    "\"ts\":%.6f,\"queue\":\"slow\"}", i, bb_now());
+	ck_assert_msg(bb_file_has(e, "callwatch: tail: gap in the stream "
+	    "(seq "), "no gap notice");
+	ck_assert(bb_wait_file(o, " info     firing    fast         c5 ",
+	    5000));
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	ck_assert_int_eq(cl_count(o, " c5 "), 1);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 client_suite(void)
@@ -244,6 +462,10 @@ client_suite(void)
 	tcase_add_test(tc, a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, endpoints_come_from_the_config);
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
+	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
+	tcase_add_test(tc, tail_json_filters_by_queue_and_severity);
+	tcase_add_test(tc, tail_resyncs_when_the_daemon_restarts);
+	tcase_add_test(tc, tail_resyncs_after_losing_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
