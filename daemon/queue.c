@@ -342,6 +342,8 @@ queue_stats_json(const struct queue *q, cw_time now)
 	cJSON_AddNumberToObject(o, "on_hold", q->nstate[CALL_ON_HOLD]);
 	cJSON_AddNumberToObject(o, "wrapup", q->nstate[CALL_WRAPUP]);
 	cJSON_AddNumberToObject(o, "over_normal", q->over_normal);
+	cJSON_AddItemToObject(o, "normal", cJSON_CreateDoubleArray((double[]){
+	    dur_seconds(q->r.normal[0]), dur_seconds(q->r.normal[1]) }, 2));
 	cJSON_AddNumberToObject(o, "handled", h.handled);
 	if (h.handled > 0)
 		cJSON_AddNumberToObject(o, "aht",

@@ -525,6 +525,11 @@ START_TEST(longest_wait_whatever_the_order)
 	q = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "queues"), 0);
 	ck_assert_double_eq(testd_num(q, "waiting"), 2);
 	ck_assert_double_eq(testd_num(q, "longest_wait"), 20);	/* o2 */
+	/* The queue's normal range, so a client can tell a call above it. */
+	ck_assert_double_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(q,
+	    "normal"), 0)->valuedouble, 180);
+	ck_assert_double_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(q,
+	    "normal"), 1)->valuedouble, 240);
 	cJSON_Delete(snap);
 	EV("abandoned", "o2", 45, "");
 	snap = testd_control(td, "{\"cmd\":\"snapshot\",\"queue\":\"q\"}");
