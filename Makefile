@@ -1,7 +1,7 @@
 # callwatch: a plain Makefile.
 #
 #   make            build build/callwatchd and the clients
-#   make demo       run the daemon on conf/callwatch.yaml with demo traffic
+#   make demo       the daemon on conf/callwatch.yaml, a simulated floor
 #   make check      every test, then again under ASan/UBSan (SAN=1)
 #   make deps       install missing Debian packages (apt-get, sudo if needed)
 #
@@ -45,7 +45,7 @@ DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCW	= $(BUILD)/libcw.a
 
-CLIENTS	= callwatch callwatch-demo
+CLIENTS	= callwatch callwatch-sim
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 # What the supervisor clients share (clients/client.h).
 CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o
@@ -102,7 +102,7 @@ $(LIBCW): $(DAEMON_OBJS)
 $(BUILD)/callwatchd: $(BUILD)/obj/daemon/main.o $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(LIBCW)
+$(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(CLIENT_LIB_OBJS) $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/callwatch: $(CALLWATCH_OBJS) $(CLIENT_LIB_OBJS) $(LIBCW)
@@ -148,8 +148,6 @@ valgrind: $(TEST_BINS)
 	    --error-exitcode=1 $$t || exit 1; \
 	done
 
-# The daemon on the default config with the demo floor in front of it;
-# Ctrl-C stops both.  State lives under run/.
 # Benchmarks (never part of check).  The JSON comparison needs json-c and
 # jansson besides cJSON; they are installed here, not by `deps`.
 BENCH_PKGS = libcjson json-c jansson
@@ -167,17 +165,21 @@ bench: all
 	  $$(pkg-config --libs $(BENCH_PKGS)) $(PKG_LIBS) -lm
 	$(BUILD)/bench/bench_json --json $(BUILD)/bench/json.json
 
+# The daemon on the default config with the simulated floor in front of
+# it (at 10:00, whatever the time); Ctrl-C stops all.  State under run/.
 demo: all
 	@mkdir -p run
 	@# Each demo starts with an empty floor: the last demo's calls would
 	@# come back from run/state and alert at once.
 	@rm -f run/state run/state.journal
 	@$(BUILD)/callwatchd -n -c conf/callwatch.yaml
-	@trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$d $$s 2>/dev/null; wait $$d $$s 2>/dev/null' EXIT INT TERM; \
 	$(BUILD)/callwatchd -c conf/callwatch.yaml 2>run/callwatchd.log & \
-	pid=$$!; sleep 0.5; \
-	echo "callwatchd running (pid $$pid, log run/callwatchd.log); Ctrl-C stops the demo"; \
-	$(BUILD)/callwatch-demo -f tcp://127.0.0.1:7100 -p tcp://127.0.0.1:7101
+	d=$$!; sleep 0.5; \
+	$(BUILD)/callwatch-sim -c conf/callwatch.yaml --hour 10 \
+	  2>run/callwatch-sim.log & s=$$!; \
+	echo "callwatchd (log run/callwatchd.log) and callwatch-sim running; Ctrl-C stops the demo"; \
+	$(BUILD)/callwatch -c conf/callwatch.yaml tail
 
 clean:
 	rm -rf build build-san
@@ -192,7 +194,7 @@ cppcheck:
 
 tidy:
 	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c clients/client.c \
-	  clients/callwatch.c -- \
+	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
 
 .SECONDARY:
@@ -261,9 +263,6 @@ UNITDIR	?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
 	     2>/dev/null)
 INSTALL_UNITDIR = $(or $(UNITDIR),/lib/systemd/system)
 INSTALL_CONFDIR = $(SYSCONFDIR)/callwatch
-# Clients install when they were built (callwatch and callwatch-sim come
-# with issue #5).
-INSTALL_CLIENTS = $(sort $(CLIENTS) callwatch callwatch-sim)
 INSTALL_UNIT_SED = \
 	-e 's|/usr/local/sbin/callwatchd|$(SBINDIR)/callwatchd|g' \
 	-e 's|/etc/callwatch/callwatch\.yaml|$(INSTALL_CONFDIR)/callwatch.yaml|g'
@@ -284,8 +283,7 @@ install: all
 	  "$(DESTDIR)$(INSTALL_UNITDIR)" "$(DESTDIR)$(MANDIR)/man8" \
 	  "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(INSTALL_CONFDIR)"
 	install -m 755 $(BUILD)/callwatchd "$(DESTDIR)$(SBINDIR)/callwatchd"
-	$(foreach c,$(wildcard $(INSTALL_CLIENTS:%=$(BUILD)/%)),\
-	  install -m 755 $(c) "$(DESTDIR)$(BINDIR)/$(notdir $(c))" &&) :
+	install -m 755 $(CLIENT_BINS) "$(DESTDIR)$(BINDIR)/"
 	sed $(INSTALL_UNIT_SED) systemd/callwatchd.service \
 	  >"$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
 	chmod 644 "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
@@ -309,7 +307,7 @@ install: all
 
 uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/callwatchd" \
-	  $(INSTALL_CLIENTS:%="$(DESTDIR)$(BINDIR)/%") \
+	  $(CLIENTS:%="$(DESTDIR)$(BINDIR)/%") \
 	  "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service" \
 	  "$(DESTDIR)$(MANDIR)/man8/callwatchd.8" \
 	  "$(DESTDIR)$(MANDIR)/man5/callwatch.yaml.5"

@@ -42,9 +42,10 @@ jent_key(const void *v)
 void
 jmap_init(struct jmap *j)
 {
-	uint64_t	 seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)j;
+	static uint64_t	 n;
 
-	smap_init(&j->m, jent_key, seed);
+	smap_init(&j->m, jent_key, (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL +
+	    ++n);
 }
 
 /* The object stored under key, or NULL. */

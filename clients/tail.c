@@ -172,10 +172,11 @@ tail_snapshot(void *arg, const cJSON *snap, uint64_t from, uint64_t to)
 	cJSON		*was, *gone;
 	size_t		 n = 0, i, k = 0;
 
-	v = xcalloc((size_t)cJSON_GetArraySize(alerts) + 1, sizeof *v);
+	v = xcalloc((size_t)cJSON_GetArraySize(alerts) + 1,
+	    sizeof(const cJSON *));
 	cJSON_ArrayForEach(it, alerts)
 		v[n++] = it;
-	qsort(v, n, sizeof *v, tail_by_ts);
+	qsort(v, n, sizeof(const cJSON *), tail_by_ts);
 	if (t->started)
 		client_err("tail: gap in the stream (seq %llu, then %llu: "
 		    "messages lost or the daemon restarted); re-synced from a "

@@ -27,6 +27,8 @@
 
 #include <cJSON.h>
 
+#include "bb.h"
+
 #define BANK_TSV	"anonymous-bank-1999-02.tsv"
 #define BANK_EXCERPT	"tests/data/bank-excerpt.tsv"
 #define BANK_CONF	"tests/conf/replay-bank.yaml"
@@ -82,35 +84,11 @@ bank_src(const char *name)
 	return bank_fmt("%s/%s", bank_env("CW_SRC", "."), name);
 }
 
-/*
- * The month's TSV: in CW_DATA if set, else next to the source tree
- * ($CW_SRC/../shared/data), else in the workplace's shared folder (a
- * clone made elsewhere, such as CI's).  Fail clearly if it is nowhere.
- */
+/* The month's TSV (bb_data says where it looks). */
 static char *
 bank_data(void)
 {
-	const char	*env = getenv("CW_DATA");
-	char		*cand[3], *path = NULL;
-	size_t		 i, n = 0;
-
-	if (env != NULL && *env != '\0')
-		cand[n++] = bank_fmt("%s/%s", env, BANK_TSV);
-	else {
-		cand[n++] = bank_fmt("%s/../shared/data/%s",
-		    bank_env("CW_SRC", "."), BANK_TSV);
-		cand[n++] = bank_fmt("/work/shared/data/%s", BANK_TSV);
-	}
-	for (i = 0; i < n && path == NULL; i++)
-		if (access(cand[i], R_OK) == 0)
-			path = cand[i];
-	ck_assert_msg(path != NULL, "the bank data %s cannot be read (%s): "
-	    "set CW_DATA to the folder holding %s", cand[n - 1],
-	    strerror(errno), BANK_TSV);
-	for (i = 0; i < n; i++)
-		if (cand[i] != path)
-			free(cand[i]);
-	return path;
+	return bb_data(BANK_TSV);
 }
 
 /* Fail unless the program at path was built. */

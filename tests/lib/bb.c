@@ -39,6 +39,40 @@ bb_src(void)
 	return s != NULL ? s : ".";
 }
 
+/*
+ * The real data file name (../shared/data, see its SOURCES.md): in
+ * CW_DATA if set, else next to the source tree ($CW_SRC/../shared/data),
+ * else in the workplace's shared folder (a clone made elsewhere, such as
+ * CI's).  Fails the test clearly if it is nowhere.  The caller frees it.
+ */
+char *
+bb_data(const char *name)
+{
+	const char	*env = getenv("CW_DATA");
+	char		*cand[2];
+	size_t		 i, n = 0;
+
+	if (env != NULL && *env != '\0')
+		ck_assert_int_ge(asprintf(&cand[n++], "%s/%s", env, name), 0);
+	else {
+		ck_assert_int_ge(asprintf(&cand[n++], "%s/../shared/data/%s",
+		    bb_src(), name), 0);
+		ck_assert_int_ge(asprintf(&cand[n++], "/work/shared/data/%s",
+		    name), 0);
+	}
+	for (i = 0; i < n; i++)
+		if (access(cand[i], R_OK) == 0) {
+			if (i + 1 < n)
+				free(cand[n - 1]);
+			if (i > 0)
+				free(cand[0]);
+			return cand[i];
+		}
+	ck_abort_msg("the data file %s cannot be read (%s): set CW_DATA to "
+	    "the folder holding it", cand[n - 1], strerror(errno));
+	return NULL;
+}
+
 /* Wall-clock seconds. */
 double
 bb_now(void)

@@ -26,6 +26,7 @@ struct bb {
 
 const char	*bb_build(void);
 const char	*bb_src(void);
+char		*bb_data(const char *);
 int		 bb_free_port(void);
 void		 bb_init(struct bb *);
 void		 bb_write_conf(struct bb *, const char *, ...)
