@@ -21,9 +21,10 @@ endif
 
 # pkg-config names, and the Debian packages that provide them.
 PKGS	  = libevent libzmq yaml-0.1 libcjson libxxhash
-TEST_PKGS = check
+TEST_PKGS = check ncursesw
 DEB_PKGS  = build-essential pkg-config libevent-dev libzmq3-dev \
-	    libyaml-dev libcjson-dev libxxhash-dev check systemd groff-base
+	    libyaml-dev libcjson-dev libxxhash-dev libncurses-dev check \
+	    systemd groff-base tmux
 
 # Recursive (=) so they are read after `deps` has installed the packages.
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
@@ -50,7 +51,10 @@ CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 # What the supervisor clients share (clients/client.h).
 CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o
 # The callwatch command's subcommands that live in files of their own.
-CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o
+CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o \
+		 $(BUILD)/obj/clients/top.o
+# callwatch top is full-screen (ncurses); nothing else links it.
+CURSES_PKG = ncursesw
 
 TEST_TOOLS = bank2jsonl bankcheck
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
@@ -73,6 +77,7 @@ deps:
 	command -v cc >/dev/null || missing="$$missing build-essential"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	command -v groff >/dev/null || missing="$$missing groff-base"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	if command -v pkg-config >/dev/null; then \
 	  for p in $(PKGS) $(TEST_PKGS); do \
 	    pkg-config --exists $$p || missing="$$missing $$p"; \
@@ -106,7 +111,11 @@ $(BUILD)/callwatch-%: $(BUILD)/obj/clients/%.o $(CLIENT_LIB_OBJS) $(LIBCW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/callwatch: $(CALLWATCH_OBJS) $(CLIENT_LIB_OBJS) $(LIBCW)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
+	  $(shell pkg-config --libs $(CURSES_PKG)) -lm
+
+$(BUILD)/obj/clients/top.o: ALL_CFLAGS += \
+	$(shell pkg-config --cflags $(CURSES_PKG))
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
@@ -166,7 +175,8 @@ bench: all
 	$(BUILD)/bench/bench_json --json $(BUILD)/bench/json.json
 
 # The daemon on the default config with the simulated floor in front of
-# it (at 10:00, whatever the time); Ctrl-C stops all.  State under run/.
+# it (at 10:00, whatever the time) and callwatch top on the terminal (tail
+# without one); quitting top (q) or Ctrl-C stops all.  State under run/.
 demo: all
 	@mkdir -p run
 	@# Each demo starts with an empty floor: the last demo's calls would
@@ -178,8 +188,12 @@ demo: all
 	d=$$!; sleep 0.5; \
 	$(BUILD)/callwatch-sim -c conf/callwatch.yaml --hour 10 \
 	  2>run/callwatch-sim.log & s=$$!; \
-	echo "callwatchd (log run/callwatchd.log) and callwatch-sim running; Ctrl-C stops the demo"; \
-	$(BUILD)/callwatch -c conf/callwatch.yaml tail
+	if [ -t 0 ] && [ -t 1 ]; then \
+	  $(BUILD)/callwatch -c conf/callwatch.yaml top; \
+	else \
+	  echo "callwatchd (log run/callwatchd.log) and callwatch-sim running; no terminal for top, so tail; Ctrl-C stops the demo"; \
+	  $(BUILD)/callwatch -c conf/callwatch.yaml tail; \
+	fi
 
 clean:
 	rm -rf build build-san
@@ -190,11 +204,12 @@ format:
 cppcheck:
 	cppcheck --quiet --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr --error-exitcode=1 \
-	  -Iinclude -Idaemon daemon clients
+	  -Iinclude -Idaemon $(shell pkg-config --cflags-only-I libcjson) \
+	  daemon clients
 
 tidy:
 	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c clients/client.c \
-	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c -- \
+	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c clients/top.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
 
 .SECONDARY:

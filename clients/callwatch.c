@@ -521,6 +521,9 @@ cmd_send(struct client *c, int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "tail", "[--queue Q] [--min-severity S] [--json] [--color]",
 	  "the open alerts, then every alert change as it happens", cmd_tail },
+	{ "top", "[--queue Q]", "the floor on one screen: queues, calls above "
+	  "normal, open alerts (keys: up/down, a ack, f/F queue, q quit)",
+	  cmd_top },
 	{ "calls", "[--queue Q] [--json]", "live calls, longest handle time "
 	  "first", cmd_calls },
 	{ "queues", "[--json]", "each queue's figures", cmd_queues },

@@ -133,6 +133,21 @@ client_close(struct client *c)
 cJSON *
 client_request(struct client *c, cJSON *req)
 {
+	char	 err[512];
+	cJSON	*r = client_ask(c, req, err, sizeof err);
+
+	if (r == NULL)
+		client_err("%s", err);
+	return r;
+}
+
+/*
+ * As client_request, but the error goes to err (a full-screen client
+ * cannot print it).
+ */
+cJSON *
+client_ask(struct client *c, cJSON *req, char *err, size_t errlen)
+{
 	char		*s = cJSON_PrintUnformatted(req);
 	zmq_pollitem_t	 it = { c->dealer, 0, ZMQ_POLLIN, 0 };
 	zmq_msg_t	 msg;
@@ -144,8 +159,8 @@ client_request(struct client *c, cJSON *req)
 	    zmq_send(c->dealer, s, strlen(s), 0) == -1 ? -1 : 0;
 	cJSON_free(s);
 	if (rc == -1 || zmq_poll(&it, 1, c->timeout_ms) <= 0) {
-		client_err("the daemon at %s did not answer within %d ms",
-		    c->control, c->timeout_ms);
+		snprintf(err, errlen, "the daemon at %s did not answer within "
+		    "%d ms", c->control, c->timeout_ms);
 		return NULL;
 	}
 	/* The empty delimiter, then the reply. */
@@ -157,12 +172,12 @@ client_request(struct client *c, cJSON *req)
 	r = cJSON_ParseWithLength(zmq_msg_data(&msg), zmq_msg_size(&msg));
 	zmq_msg_close(&msg);
 	if (!cJSON_IsObject(r)) {
-		client_err("the daemon's reply is not a JSON object");
+		snprintf(err, errlen, "the daemon's reply is not a JSON object");
 		cJSON_Delete(r);
 		return NULL;
 	}
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
-		client_err("%s", client_str(r, "error"));
+		snprintf(err, errlen, "%s", client_str(r, "error"));
 		cJSON_Delete(r);
 		return NULL;
 	}
@@ -188,7 +203,7 @@ client_num(const cJSON *o, const char *name, double def)
 	return cJSON_IsNumber(j) ? j->valuedouble : def;
 }
 
-/* Seconds as "4m05s" ("-" when negative: unknown). */
+/* Whole seconds as "4m05s" ("-" when negative: unknown). */
 const char *
 client_dur(double sec, char *buf, size_t len)
 {
@@ -196,6 +211,6 @@ client_dur(double sec, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	dur_format((cw_time)(sec * (double)CW_SEC), buf, len);
+	dur_format((cw_time)sec * CW_SEC, buf, len);
 	return buf;
 }

@@ -26,6 +26,7 @@ int	 client_init(struct client *, const char *, const char *,
 	    const char *, const char *, int);
 void	 client_close(struct client *);
 cJSON	*client_request(struct client *, cJSON *);
+cJSON	*client_ask(struct client *, cJSON *, char *, size_t);
 const char *client_str(const cJSON *, const char *);
 double	 client_num(const cJSON *, const char *, double);
 const char *client_dur(double, char *, size_t);
@@ -57,6 +58,8 @@ struct follow {
 	uint64_t	 seq;		/* last applied */
 	uint64_t	 gaps;		/* re-snapshots */
 	bool		 synced;
+	bool		 quiet;		/* errors only in err, not stderr */
+	char		 err[256];	/* the last snapshot's error */
 	void		(*on_snapshot)(void *, const cJSON *, uint64_t,
 			    uint64_t);
 	void		(*on_object)(void *, const char *, const cJSON *,

@@ -144,8 +144,11 @@ follow_snapshot(struct follow *f, uint64_t from, uint64_t to)
 	cJSON_AddStringToObject(req, "cmd", "snapshot");
 	if (f->queue != NULL)
 		cJSON_AddStringToObject(req, "queue", f->queue);
-	if ((snap = client_request(f->c, req)) == NULL)
+	if ((snap = client_ask(f->c, req, f->err, sizeof f->err)) == NULL) {
+		if (!f->quiet)
+			client_err("%s", f->err);
 		return -1;
+	}
 	f->seq = (uint64_t)client_num(snap, "seq", 0);
 	f->synced = true;
 	f->on_snapshot(f->arg, snap, from, to);

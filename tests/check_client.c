@@ -445,6 +445,158 @@ START_TEST(tail_resyncs_after_losing_messages)
 }
 END_TEST
 
+/* A tmux command on the test's own tmux server; its exit status. */
+static int
+cl_tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+cl_tmux(const char *fmt, ...)
+{
+	char	 cmd[2048], args[1536];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "tmux -S '%s/tmux' %s", b.dir, args);
+	return system(cmd);
+}
+
+/* The top screen as text (in out). */
+static const char *
+cl_screen(void)
+{
+	char	 path[160], cmd[256];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof path, "%s/screen.txt", b.dir);
+	snprintf(cmd, sizeof cmd, "capture-pane -p -t top > '%s'", path);
+	out[0] = '\0';
+	if (cl_tmux("%s", cmd) != 0 || (f = fopen(path, "r")) == NULL)
+		return out;
+	n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return out;
+}
+
+/* Wait up to ms for the screen to show s. */
+static bool
+cl_wait_screen(const char *s, int ms)
+{
+	double	 end = bb_now() + ms / 1000.0;
+
+	do {
+		if (strstr(cl_screen(), s) != NULL)
+			return true;
+		usleep(100 * 1000);
+	} while (bb_now() < end);
+	return false;
+}
+
+/* The screen's line that contains s (in line), or "". */
+static const char *
+cl_screen_line(const char *s, char *line, size_t len)
+{
+	const char	*p = strstr(cl_screen(), s), *e;
+
+	line[0] = '\0';
+	if (p == NULL)
+		return line;
+	while (p > out && p[-1] != '\n')
+		p--;
+	e = strchr(p, '\n');
+	snprintf(line, len, "%.*s", e != NULL ? (int)(e - p) : (int)strlen(p),
+	    p);
+	return line;
+}
+
+/*
+ * top, in a terminal (tmux): the queues, the calls above normal with
+ * ticking timers, the open alerts most severe first; keys select, ack,
+ * filter by queue and quit.
+ */
+START_TEST(top_shows_the_floor_and_its_keys_work)
+{
+	char	 bin[256], exitf[160], before[256], after[256];
+	cJSON	*snap, *a;
+	int	 i;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(exitf, sizeof exitf, "%s/top.exit", b.dir);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\",\"agent\":\"a-1\"}",
+	    bb_now(), bb_now() - 5);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"slow\",\"agent\":\"a-2\"}",
+	    bb_now(), bb_now() - 300);
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c3\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 3, 3000));
+	setenv("USER", "ann", 1);
+	ck_assert_int_eq(cl_tmux("new-session -d -s top -x 160 -y 40 "
+	    "\"'%s' --control '%s' --publish '%s' top; echo \\$? > '%s'\"",
+	    bin, b.ctl, b.pub, exitf), 0);
+	ck_assert_msg(cl_wait_screen("OPEN ALERTS (2)", 5000), "screen:\n%s",
+	    out);
+	/* Queues, calls above normal (not the waiting c3), alerts. */
+	ck_assert_msg(strstr(out, "callwatch top ") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\nfast                 1 ") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "CALLS ABOVE NORMAL (2)") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "\nc2                   slow         a-2 "
+	    "       talking     5m0") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\nc3 ") == NULL, "%s", out);
+	/* Most severe first, selected. */
+	ck_assert_msg(strstr(out, "warning  escalated fast         c1 ") <
+	    strstr(out, "info     firing    slow         c2 "), "%s", out);
+	cl_screen_line("> ", before, sizeof before);
+	ck_assert_msg(strstr(before, " c1 ") != NULL, "%s", out);
+	/* The timers tick between the daemon's messages. */
+	cl_screen_line("c2                   slow", before, sizeof before);
+	usleep(2200 * 1000);
+	cl_screen_line("c2                   slow", after, sizeof after);
+	ck_assert_msg(strcmp(before, after) != 0, "no tick: %s", after);
+	/* Down to c2, ack it: the status line says so, the daemon has it. */
+	ck_assert_int_eq(cl_tmux("send-keys -t top j a"), 0);
+	ck_assert_msg(cl_wait_screen("c2/long_call acked by ann", 3000),
+	    "%s", out);
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(snap, "alerts"))
+		if (strcmp(bb_str(a, "id"), "c2/long_call") == 0)
+			break;
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(bb_str(a, "state"), "acked");
+	ck_assert_str_eq(bb_str(a, "acked_by"), "ann");
+	cJSON_Delete(snap);
+	/* f steps through the queues: slow only, then F all again. */
+	for (i = 0; i < 5 && !cl_wait_screen("queue: slow", 300); i++)
+		ck_assert_int_eq(cl_tmux("send-keys -t top f"), 0);
+	ck_assert_msg(strstr(out, "queue: slow") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, " c1 ") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "OPEN ALERTS (1)") != NULL, "%s", out);
+	ck_assert_int_eq(cl_tmux("send-keys -t top F"), 0);
+	ck_assert(cl_wait_screen("queue: all", 3000));
+	/* q quits, exit 0. */
+	ck_assert_int_eq(cl_tmux("send-keys -t top q"), 0);
+	ck_assert_msg(bb_wait_file(exitf, "0", 3000), "top did not quit");
+	(void)cl_tmux("kill-server 2>/dev/null");
+}
+END_TEST
+
+/* Without a terminal top says what to use instead. */
+START_TEST(top_needs_a_terminal)
+{
+	ck_assert_int_eq(cl_run("top", NULL), 2);
+	ck_assert_str_eq(out, "callwatch: top needs a terminal (callwatch "
+	    "tail, calls and queues work without one)\n");
+	ck_assert_int_eq(cl_run("top", "--bogus", NULL), 2);
+	ck_assert_ptr_nonnull(strstr(out, "unknown argument: --bogus"));
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 client_suite(void)
@@ -466,6 +618,8 @@ client_suite(void)
 	tcase_add_test(tc, tail_json_filters_by_queue_and_severity);
 	tcase_add_test(tc, tail_resyncs_when_the_daemon_restarts);
 	tcase_add_test(tc, tail_resyncs_after_losing_messages);
+	tcase_add_test(tc, top_shows_the_floor_and_its_keys_work);
+	tcase_add_test(tc, top_needs_a_terminal);
 	suite_add_tcase(s, tc);
 	return s;
 }
