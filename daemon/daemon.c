@@ -715,8 +715,14 @@ daemon_reload(struct daemon *d, char **cause)
 		daemon_status(d, true);
 		for (i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.v[i]);
-		xasprintf(cause, "%zu error%s in %s", errs.n,
-		    errs.n == 1 ? "" : "s", d->cfg->path);
+		/* The first error as the config check says it; the log
+		 * has them all. */
+		if (errs.n > 1)
+			xasprintf(cause, "%s (and %zu more errors in the log)",
+			    errs.v[0], errs.n - 1);
+		else
+			xasprintf(cause, "%s", errs.n == 1 ? errs.v[0] :
+			    "the config does not load");
 		cfgerrs_free(&errs);
 		return -1;
 	}

@@ -586,6 +586,35 @@ START_TEST(top_shows_the_floor_and_its_keys_work)
 }
 END_TEST
 
+/* stats prints the counters; reload applies the config or says why not. */
+START_TEST(stats_and_reload)
+{
+	FILE	*f;
+
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"r1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	bb_push_raw(&b, "not json", 8);
+	ck_assert(bb_wait_stat(&b, "received", 2, 3000));
+	ck_assert_int_eq(cl_run("stats", NULL), 0);
+	ck_assert_msg(strstr(out, "received         2\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "calls            1\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"bad_json\":1") != NULL, "%s", out);
+	ck_assert_int_eq(cl_run("stats", "--json", NULL), 0);
+	ck_assert_msg(strstr(out, "\"received\":\t2") != NULL, "%s", out);
+	ck_assert_int_eq(cl_run("reload", NULL), 0);
+	ck_assert_str_eq(out, "configuration reloaded\n");
+	/* A broken config: exit 1, the daemon's reason, the old one kept. */
+	ck_assert_ptr_nonnull(f = fopen(b.conf, "a"));
+	fprintf(f, "bogus_key: 1\n");
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cl_run("reload", NULL), 1);
+	ck_assert_msg(strncmp(out, "callwatch: ", 11) == 0 &&
+	    strstr(out, "callwatch.yaml:6:1: ") != NULL &&
+	    strstr(out, "bogus_key") != NULL, "%s", out);
+	ck_assert_int_eq(cl_run("stats", NULL), 0);
+}
+END_TEST
+
 /* Without a terminal top says what to use instead. */
 START_TEST(top_needs_a_terminal)
 {
@@ -620,6 +649,7 @@ client_suite(void)
 	tcase_add_test(tc, tail_resyncs_after_losing_messages);
 	tcase_add_test(tc, top_shows_the_floor_and_its_keys_work);
 	tcase_add_test(tc, top_needs_a_terminal);
+	tcase_add_test(tc, stats_and_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -292,6 +292,21 @@ START_TEST(the_daemon_takes_every_event_and_every_rule_fires)
 }
 END_TEST
 
+/* A daemon on clock with the paths of the simulator and its output. */
+static void
+sim_daemon(struct bb *b, const char *clock, char *bin, char *o, char *e)
+{
+	bb_init(b);
+	bb_write_conf(b, "daemon: {clock: %s, state_file: \"\"}\n"
+	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
+	    "control: {endpoint: \"%s\"}\n", clock, b->feed, b->pub, b->ctl);
+	ck_assert_int_eq(bb_start(b), 0);
+	snprintf(bin, 256, "%s/callwatch-sim", bb_build());
+	snprintf(o, 128, "%s/sim.out", b->dir);
+	snprintf(e, 128, "%s/sim.err", b->dir);
+}
+
 /*
  * Live, warm: the floor pushes its calls in progress at once (some long
  * already), so a daemon on the default lines alerts within seconds.
@@ -308,15 +323,7 @@ START_TEST(a_warm_floor_alerts_at_once)
 	double		 t0;
 	int		 alerts = 0;
 
-	bb_init(&b);
-	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"\"}\n"
-	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
-	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
-	    "control: {endpoint: \"%s\"}\n", b.feed, b.pub, b.ctl);
-	ck_assert_int_eq(bb_start(&b), 0);
-	snprintf(bin, sizeof bin, "%s/callwatch-sim", bb_build());
-	snprintf(o, sizeof o, "%s/sim.out", b.dir);
-	snprintf(e, sizeof e, "%s/sim.err", b.dir);
+	sim_daemon(&b, "wall", bin, o, e);
 	t0 = bb_now();
 	pid = bb_spawn(argv, o, e);
 	while (alerts == 0 && bb_now() < t0 + 5) {
@@ -338,6 +345,43 @@ START_TEST(a_warm_floor_alerts_at_once)
 	    "bad_value") + bb_num(cJSON_GetObjectItem(r, "rejected"),
 	    "bad_ts"), 0);
 	cJSON_Delete(r);
+	bb_cleanup(&b);
+}
+END_TEST
+
+/*
+ * --speed 20 with --duration 1m: a minute of the floor in about three
+ * seconds, its events stamped with the floor's clock, which a daemon on
+ * the event clock follows (the heartbeats move it on).
+ */
+START_TEST(speed_runs_the_floor_faster)
+{
+	struct bb	 b;
+	char		 bin[256], o[128], e[128];
+	const char	*argv[] = { bin, "--feed", b.feed, "--seed", "9",
+	    "--hour", "10", "--speed", "20", "--duration", "1m", NULL };
+	cJSON		*r, *snap;
+	pid_t		 pid;
+	double		 t0, took;
+	int		 st;
+
+	sim_daemon(&b, "event", bin, o, e);
+	t0 = bb_now();
+	pid = bb_spawn(argv, o, e);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	took = bb_now() - t0;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sim failed");
+	ck_assert_msg(took > 2 && took < 6, "a minute at speed 20 took %.1f s",
+	    took);
+	r = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	ck_assert_double_ge(bb_num(r, "heartbeats"), 55);
+	cJSON_Delete(r);
+	/* The daemon's clock is the floor's: a minute past the start. */
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	r = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "queues"), 0);
+	ck_assert_msg(bb_num(r, "ts") > t0 + 55, "daemon at %.0f, start %.0f",
+	    bb_num(r, "ts"), t0);
+	cJSON_Delete(snap);
 	bb_cleanup(&b);
 }
 END_TEST
@@ -378,6 +422,7 @@ sim_suite(void)
 	tcase_add_test(tc, the_daemon_takes_every_event_and_every_rule_fires);
 	tcase_add_test(tc, a_warm_floor_alerts_at_once);
 	tcase_add_test(tc, bad_arguments_are_refused);
+	tcase_add_test(tc, speed_runs_the_floor_faster);
 	suite_add_tcase(s, tc);
 	return s;
 }
