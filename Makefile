@@ -199,7 +199,7 @@ clean:
 	rm -rf build build-san
 
 format:
-	clang-format -i daemon/*.c daemon/*.h clients/*.c tests/*.c
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h tests/*.c
 
 cppcheck:
 	cppcheck --quiet --enable=warning,performance,portability \
@@ -296,9 +296,11 @@ INSTALL_SAY = $(if $(findstring s,$(firstword -$(MAKEFLAGS))),:,echo)
 install: all
 	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(BINDIR)" \
 	  "$(DESTDIR)$(INSTALL_UNITDIR)" "$(DESTDIR)$(MANDIR)/man8" \
-	  "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(INSTALL_CONFDIR)"
+	  "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(MANDIR)/man1" \
+	  "$(DESTDIR)$(INSTALL_CONFDIR)"
 	install -m 755 $(BUILD)/callwatchd "$(DESTDIR)$(SBINDIR)/callwatchd"
 	install -m 755 $(CLIENT_BINS) "$(DESTDIR)$(BINDIR)/"
+	install -m 644 $(CLIENTS:%=clients/%.1) "$(DESTDIR)$(MANDIR)/man1/"
 	sed $(INSTALL_UNIT_SED) systemd/callwatchd.service \
 	  >"$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
 	chmod 644 "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service"
@@ -323,6 +325,7 @@ install: all
 uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/callwatchd" \
 	  $(CLIENTS:%="$(DESTDIR)$(BINDIR)/%") \
+	  $(CLIENTS:%="$(DESTDIR)$(MANDIR)/man1/%.1") \
 	  "$(DESTDIR)$(INSTALL_UNITDIR)/callwatchd.service" \
 	  "$(DESTDIR)$(MANDIR)/man8/callwatchd.8" \
 	  "$(DESTDIR)$(MANDIR)/man5/callwatch.yaml.5"

@@ -668,6 +668,8 @@ START_TEST(man_pages_render_without_warnings)
 	static const char *const pages[][2] = {
 		{ DOCS_MAN8, "callwatchd" },
 		{ DOCS_MAN5, "callwatch.yaml" },
+		{ "clients/callwatch.1", "callwatch" },
+		{ "clients/callwatch-sim.1", "callwatch-sim" },
 	};
 	bool	 mandoc = docs_have("mandoc"), groff = docs_have("groff");
 	size_t	 i;
@@ -677,7 +679,7 @@ START_TEST(man_pages_render_without_warnings)
 		    "the man pages were not rendered\n");
 		return;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof pages / sizeof pages[0]; i++) {
 		char	*page = docs_src(pages[i][0]);
 
 		if (mandoc) {
@@ -757,24 +759,102 @@ docs_check_unit(const char *dest)
 	free(unit);
 }
 
-/* The clients are installed, executable (and gone after uninstall). */
+/*
+ * The clients and their pages are installed, the programs executable (and
+ * all gone after uninstall).
+ */
 static void
 docs_check_clients(const char *dest, bool there)
 {
 	static const char *const clients[] = { "callwatch", "callwatch-sim" };
-	char	*inst;
+	char	*inst, *man, *src;
 	size_t	 i;
 
 	for (i = 0; i < sizeof clients / sizeof clients[0]; i++) {
 		inst = docs_fmt("%s/usr/bin/%s", dest, clients[i]);
-		if (there)
+		man = docs_fmt("%s/usr/share/man/man1/%s.1", dest, clients[i]);
+		src = docs_fmt("clients/%s.1", clients[i]);
+		if (there) {
 			docs_need_file(inst, 0755);
-		else
+			docs_need_file(man, 0644);
+			docs_same(man, src);
+		} else {
 			ck_assert_msg(!docs_exists(inst), "%s is still there",
 			    inst);
+			ck_assert_msg(!docs_exists(man), "%s is still there",
+			    man);
+		}
 		free(inst);
+		free(man);
+		free(src);
 	}
 }
+
+/* Whether page has the macro line part want, followed by a space or the
+ * line's end (so "send" is not found in "sendx"). */
+static bool
+docs_has_macro(const char *page, const char *want)
+{
+	const char	*p;
+	size_t		 n = strlen(want);
+
+	for (p = page; (p = strstr(p, want)) != NULL; p += n)
+		if (p[n] == ' ' || p[n] == '\n')
+			return true;
+	return false;
+}
+
+/*
+ * Every callwatch command its --help lists has an ".It Cm NAME" item in
+ * callwatch(1), and every option callwatch-sim's usage shows a
+ * "Fl \-NAME" in callwatch-sim(1).
+ */
+START_TEST(every_client_command_is_documented)
+{
+	char		*bin = docs_build("callwatch");
+	char		*sim = docs_build("callwatch-sim");
+	const char	*a1[] = { bin, "--help", NULL };
+	const char	*a2[] = { sim, "--help", NULL };
+	char		*help = docs_capture(a1), *shelp = docs_capture(a2);
+	char		*p1 = docs_src("clients/callwatch.1");
+	char		*p2 = docs_src("clients/callwatch-sim.1");
+	char		*m1 = docs_read(p1), *m2 = docs_read(p2);
+	char		 word[64], want[96], missing[1024];
+	const char	*l;
+	size_t		 used = 0;
+	int		 n = 0;
+
+	missing[0] = '\0';
+	for (l = strstr(help, "\ncommands:\n"); l != NULL &&
+	    (l = strstr(l + 1, "\n  ")) != NULL; ) {
+		if (l[3] == ' ' || sscanf(l + 3, "%63s", word) != 1)
+			continue;
+		snprintf(want, sizeof want, ".It Cm %s", word);
+		if (!docs_has_macro(m1, want))
+			docs_note(missing, sizeof missing, &used, " %s", word);
+		n++;
+	}
+	ck_assert_msg(n >= 11, "callwatch --help lists %d commands:\n%s", n,
+	    help);
+	for (l = shelp; (l = strstr(l, "[--")) != NULL; l++) {
+		if (sscanf(l + 3, "%63[a-z]", word) != 1)
+			continue;
+		snprintf(want, sizeof want, "Fl \\-%s", word);
+		if (!docs_has_macro(m2, want))
+			docs_note(missing, sizeof missing, &used, " --%s",
+			    word);
+	}
+	ck_assert_msg(used == 0, "not in the client man pages:%s", missing);
+	free(bin);
+	free(sim);
+	free(help);
+	free(shelp);
+	free(p1);
+	free(p2);
+	free(m1);
+	free(m2);
+}
+END_TEST
 
 START_TEST(install_puts_everything_in_place)
 {
@@ -863,6 +943,7 @@ docs_suite(void)
 	tcase_add_test(pages, every_config_key_is_documented);
 	tcase_add_test(pages, every_option_is_documented);
 	tcase_add_test(pages, man_pages_render_without_warnings);
+	tcase_add_test(pages, every_client_command_is_documented);
 	suite_add_tcase(s, pages);
 	/* make may have to build the daemon first. */
 	tcase_add_checked_fixture(install, setup, teardown);
