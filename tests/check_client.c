@@ -367,6 +367,31 @@ START_TEST(tail_json_filters_by_queue_and_severity)
 }
 END_TEST
 
+/* On a terminal (or with --color) the severity is in colour: red bold
+ * for critical. */
+START_TEST(tail_colours_the_severity)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"c9\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 9);
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	pid = cl_tail(o, e, "--color", NULL);
+	ck_assert_msg(bb_wait_file(o, " \033[1;31mcritical\033[0m escalated "
+	    "fast ", 5000), "no red critical");
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	/* Not on a terminal, no colour unless asked. */
+	pid = cl_tail(o, e, NULL);
+	ck_assert(bb_wait_file(o, " critical escalated fast ", 5000));
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	ck_assert(!bb_file_has(o, "\033["));
+}
+END_TEST
+
 /*
  * A daemon restarted without its state: tail sees seq jump, says so,
  * takes a new snapshot and reports the alert that is gone as resolved.
@@ -645,6 +670,7 @@ client_suite(void)
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
 	tcase_add_test(tc, tail_json_filters_by_queue_and_severity);
+	tcase_add_test(tc, tail_colours_the_severity);
 	tcase_add_test(tc, tail_resyncs_when_the_daemon_restarts);
 	tcase_add_test(tc, tail_resyncs_after_losing_messages);
 	tcase_add_test(tc, top_shows_the_floor_and_its_keys_work);
