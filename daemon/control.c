@@ -94,6 +94,9 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			    silences_match(&d->silences, c, a->rule));
 			cJSON_AddBoolToObject(o, "inhibited",
 			    alert_inhibited(c, a));
+			/* Whether subscribers hold it open (it was
+			 * published, and not resolved since). */
+			cJSON_AddBoolToObject(o, "shown", a->out);
 			buf_add_json(b, o);
 			cJSON_Delete(o);
 		}
@@ -118,6 +121,7 @@ control_feed_alerts(struct daemon *d, struct buf *b, bool *first)
 		    d->fw[i].since + d->cfg->feed_timeout);
 		cJSON_AddFalseToObject(o, "silenced");
 		cJSON_AddFalseToObject(o, "inhibited");
+		cJSON_AddTrueToObject(o, "shown");
 		buf_add_json(b, o);
 		cJSON_Delete(o);
 	}

@@ -946,6 +946,9 @@ START_TEST(silence_holds_matching_alerts_until_it_expires)
 	ck_assert(flag(snap_alert(snap, "c1/long_call"), "silenced"));
 	ck_assert(!flag(snap_alert(snap, "c1/long_call"), "inhibited"));
 	ck_assert(!flag(snap_alert(snap, "c2/long_call"), "silenced"));
+	/* Subscribers never saw c1's: a client following them skips it. */
+	ck_assert(!flag(snap_alert(snap, "c1/long_call"), "shown"));
+	ck_assert(flag(snap_alert(snap, "c2/long_call"), "shown"));
 	ck_assert_str_eq(testd_str(snap_alert(snap, "c1/long_call"),
 	    "state"), "firing");
 	cJSON_Delete(snap);
