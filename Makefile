@@ -21,7 +21,9 @@ endif
 
 # pkg-config names, and the Debian packages that provide them.
 PKGS	  = libevent libzmq yaml-0.1 libcjson libxxhash
-TEST_PKGS = check ncursesw
+TEST_PKGS = check
+# callwatch top is full-screen (ncurses); nothing else links it.
+CURSES_PKG = ncursesw
 DEB_PKGS  = build-essential pkg-config libevent-dev libzmq3-dev \
 	    libyaml-dev libcjson-dev libxxhash-dev libncurses-dev check \
 	    systemd groff-base tmux
@@ -53,8 +55,6 @@ CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o
 # The callwatch command's subcommands that live in files of their own.
 CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o \
 		 $(BUILD)/obj/clients/top.o
-# callwatch top is full-screen (ncurses); nothing else links it.
-CURSES_PKG = ncursesw
 
 TEST_TOOLS = bank2jsonl bankcheck
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
@@ -79,7 +79,7 @@ deps:
 	command -v groff >/dev/null || missing="$$missing groff-base"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	if command -v pkg-config >/dev/null; then \
-	  for p in $(PKGS) $(TEST_PKGS); do \
+	  for p in $(PKGS) $(TEST_PKGS) $(CURSES_PKG); do \
 	    pkg-config --exists $$p || missing="$$missing $$p"; \
 	  done; \
 	fi; \

@@ -48,6 +48,8 @@ client_conf(const char *conf)
 	return NULL;
 }
 
+static int	 client_dealer(struct client *);
+
 /* A bound endpoint as a peer reaches it: a "*" host is 127.0.0.1. */
 static char *
 client_reach(const char *ep)
@@ -72,7 +74,6 @@ client_init(struct client *c, const char *conf, const char *control,
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*cfg = NULL;
 	const char	*path;
-	int		 linger = 0;
 	size_t		 i;
 
 	memset(c, 0, sizeof *c);
@@ -101,16 +102,31 @@ client_init(struct client *c, const char *conf, const char *control,
 		if (cfg->feeds[i].socket == FEED_PULL)
 			c->feed = client_reach(cfg->feeds[i].endpoint);
 	config_free(cfg);
-	if ((c->zctx = zmq_ctx_new()) == NULL ||
-	    (c->dealer = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
+	if ((c->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq: %s", zmq_strerror(errno));
-	zmq_setsockopt(c->dealer, ZMQ_LINGER, &linger, sizeof linger);
-	if (zmq_connect(c->dealer, c->control) == -1) {
+	if (client_dealer(c) == -1) {
 		client_err("cannot connect to %s: %s", c->control,
 		    zmq_strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A fresh DEALER to the control socket (the old one, if any, closed with
+ * whatever late reply it would have got); 0, or -1 with errno.
+ */
+static int
+client_dealer(struct client *c)
+{
+	int	 linger = 0;
+
+	if (c->dealer != NULL)
+		zmq_close(c->dealer);
+	if ((c->dealer = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
+	zmq_setsockopt(c->dealer, ZMQ_LINGER, &linger, sizeof linger);
+	return zmq_connect(c->dealer, c->control);
 }
 
 /* Close the sockets. */
@@ -161,6 +177,9 @@ client_ask(struct client *c, cJSON *req, char *err, size_t errlen)
 	if (rc == -1 || zmq_poll(&it, 1, c->timeout_ms) <= 0) {
 		snprintf(err, errlen, "the daemon at %s did not answer within "
 		    "%d ms", c->control, c->timeout_ms);
+		/* Its answer may still come: it must not be taken for the
+		 * next request's. */
+		(void)client_dealer(c);
 		return NULL;
 	}
 	/* The empty delimiter, then the reply. */

@@ -59,7 +59,8 @@ struct follow {
 	uint64_t	 gaps;		/* re-snapshots */
 	bool		 synced;
 	bool		 quiet;		/* errors only in err, not stderr */
-	char		 err[256];	/* the last snapshot's error */
+	char		 err[256];	/* the last snapshot's error, or "" */
+	cw_time		 retry_at;	/* unsynced: next snapshot try */
 	void		(*on_snapshot)(void *, const cJSON *, uint64_t,
 			    uint64_t);
 	void		(*on_object)(void *, const char *, const cJSON *,

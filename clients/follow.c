@@ -25,6 +25,11 @@
 #define FOLLOW_SETTLE_MS	300
 /* A seq this far below the last applied one is a new numbering. */
 #define FOLLOW_RENUMBERED	1000000u
+/* At most this many messages per follow_read, so keys and redraws of a
+ * screen client are not starved by a busy floor. */
+#define FOLLOW_BATCH		1000
+/* A failed snapshot is tried again after this long (µs). */
+#define FOLLOW_RETRY		(1 * CW_SEC)
 
 /* One jmap value: the object and its key. */
 struct jent {
@@ -133,6 +138,24 @@ jmap_free(struct jmap *j)
 }
 
 /*
+ * Drop the snapshot's alerts that subscribers were never shown ("shown":
+ * false: held back by a silence or an inhibition since they opened): the
+ * stream will publish them if they are released, and never their end.
+ */
+static void
+follow_unshown(cJSON *snap)
+{
+	cJSON	*alerts = cJSON_GetObjectItem(snap, "alerts"), *it, *next;
+
+	for (it = alerts != NULL ? alerts->child : NULL; it != NULL;
+	    it = next) {
+		next = it->next;
+		if (cJSON_IsFalse(cJSON_GetObjectItem(it, "shown")))
+			cJSON_Delete(cJSON_DetachItemViaPointer(alerts, it));
+	}
+}
+
+/*
  * Take a snapshot and hand it over with the gap that made it necessary
  * (the last seq applied, the one received; 0, 0 at the start).
  */
@@ -147,10 +170,14 @@ follow_snapshot(struct follow *f, uint64_t from, uint64_t to)
 	if ((snap = client_ask(f->c, req, f->err, sizeof f->err)) == NULL) {
 		if (!f->quiet)
 			client_err("%s", f->err);
+		f->synced = false;
+		f->retry_at = dur_monotonic() + FOLLOW_RETRY;
 		return -1;
 	}
+	f->err[0] = '\0';
 	f->seq = (uint64_t)client_num(snap, "seq", 0);
 	f->synced = true;
+	follow_unshown(snap);
 	f->on_snapshot(f->arg, snap, from, to);
 	cJSON_Delete(snap);
 	return 0;
@@ -208,13 +235,20 @@ follow_apply(struct follow *f, const char *topic, const char *body,
 		return;
 	}
 	seq = (uint64_t)js->valuedouble;
-	if (seq <= f->seq && seq + FOLLOW_RENUMBERED > f->seq) {
+	/* Out of step (the snapshot after a gap failed): what comes is of
+	 * no use until a snapshot works again. */
+	if (!f->synced) {
+		if (dur_monotonic() < f->retry_at ||
+		    follow_snapshot(f, f->seq, seq) == -1 || seq <= f->seq) {
+			cJSON_Delete(o);
+			return;
+		}
+	} else if (seq <= f->seq && seq + FOLLOW_RENUMBERED > f->seq) {
 		cJSON_Delete(o);	/* in the snapshot already */
 		return;
-	}
-	if (seq != f->seq + 1) {
+	} else if (seq != f->seq + 1) {
 		f->gaps++;
-		if (follow_snapshot(f, f->seq, seq) == 0 && seq <= f->seq) {
+		if (follow_snapshot(f, f->seq, seq) == -1 || seq <= f->seq) {
 			cJSON_Delete(o);
 			return;
 		}
@@ -235,12 +269,14 @@ follow_read(struct follow *f, int ms)
 	zmq_msg_t	 topic, body;
 	char		 t[CW_MAX_NAME + 32];
 	size_t		 n;
+	int		 batch = 0;
 
 	if (zmq_poll(&it, 1, ms) <= 0)
 		return;
 	zmq_msg_init(&topic);
 	zmq_msg_init(&body);
-	while (zmq_msg_recv(&topic, f->sub, ZMQ_DONTWAIT) != -1) {
+	while (batch++ < FOLLOW_BATCH &&
+	    zmq_msg_recv(&topic, f->sub, ZMQ_DONTWAIT) != -1) {
 		if (!zmq_msg_more(&topic) ||
 		    zmq_msg_recv(&body, f->sub, 0) == -1)
 			continue;

@@ -596,7 +596,7 @@ sim_run_until(struct sim *s, double t)
 {
 	struct sim_ev	 e;
 
-	for (;;) {
+	while (!sim_stop) {
 		bool	 arrival = s->next_arrival <= t &&
 		    (s->nheap == 0 || s->next_arrival <= s->heap[0].t);
 

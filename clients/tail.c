@@ -205,14 +205,24 @@ tail_snapshot(void *arg, const cJSON *snap, uint64_t from, uint64_t to)
 	free(v);
 }
 
-/* A published object: alerts are printed and remembered. */
+/*
+ * A published object: alerts are printed and remembered.  An alert whose
+ * call moved comes twice, on the old queue's topic and the new one's, the
+ * same change: it is printed once.
+ */
 static void
 tail_object(void *arg, const char *topic, const cJSON *o, const char *raw,
     size_t len)
 {
 	struct tail	*t = arg;
+	const cJSON	*was;
 
 	if (strncmp(topic, "alert/", 6) != 0)
+		return;
+	was = jmap_get(&t->open, client_str(o, "id"));
+	if (cJSON_IsString(cJSON_GetObjectItem(o, "moved_from")) &&
+	    !tail_changed(was, o) && strcmp(client_str(was, "queue"),
+	    client_str(o, "queue")) == 0)
 		return;
 	tail_print(t, o, raw, len, false);
 	tail_keep(t, o);
@@ -248,8 +258,9 @@ cmd_tail(struct client *c, int argc, char **argv)
 			return cmd_bad("tail", "unknown argument", argv[i]);
 	}
 	jmap_init(&t.open);
+	/* The whole floor, filtered here like the stream: a queue's
+	 * snapshot lacks the alerts that moved out of it and feed_silent. */
 	memset(&f, 0, sizeof f);
-	f.queue = t.queue;
 	f.on_snapshot = tail_snapshot;
 	f.on_object = tail_object;
 	f.arg = &t;

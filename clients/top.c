@@ -39,6 +39,7 @@ struct top {
 	struct jmap	 queues;	/* queue -> stats object */
 	char		*filter;	/* the queue shown, or NULL: all */
 	char		*sel;		/* the selected alert's id */
+	size_t		 sel_row;	/* ... and its row, if it goes */
 	char		 status[512];	/* the last action's result */
 	double		 last_msg;	/* when the daemon last spoke */
 	bool		 colour;
@@ -255,6 +256,7 @@ top_line(int y, attr_t attr, const char *fmt, ...)
 	attron(attr);
 	mvaddnstr(y, 0, buf, COLS);
 	attroff(attr);
+	clrtoeol();
 }
 
 /* The queues' table from row y; the next free row. */
@@ -327,6 +329,18 @@ top_draw_calls(struct top *t, int y, int rows)
 	return y;
 }
 
+/* The row of the alert id among v[n]; if it is gone, row (or the last). */
+static size_t
+top_find(const cJSON **v, size_t n, const char *id, size_t row)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && id != NULL; i++)
+		if (strcmp(client_str(v[i], "id"), id) == 0)
+			return i;
+	return n == 0 ? 0 : row < n ? row : n - 1;
+}
+
 /* The open alerts from row y down to the bottom area. */
 static void
 top_draw_alerts(struct top *t, int y, int rows)
@@ -339,12 +353,9 @@ top_draw_alerts(struct top *t, int y, int rows)
 
 	v = top_list(t, &t->alerts, NULL, &n);
 	qsort(v, n, sizeof(const cJSON *), top_by_severity);
-	/* Keep the selection on its alert; else the nearest row. */
-	for (i = 0; i < n; i++)
-		if (t->sel != NULL && strcmp(client_str(v[i], "id"),
-		    t->sel) == 0)
-			break;
-	sel = i < n ? i : 0;
+	/* Keep the selection on its alert; else on the row it was on. */
+	sel = top_find(v, n, t->sel, t->sel_row);
+	t->sel_row = sel;
 	free(t->sel);
 	t->sel = n > 0 ? xstrdup(client_str(v[sel], "id")) : NULL;
 	top_line(y++, A_BOLD, "OPEN ALERTS (%zu)", n);
@@ -377,20 +388,25 @@ top_draw_alerts(struct top *t, int y, int rows)
 static void
 top_draw(struct top *t)
 {
-	char		 hms[16], stale[64] = "";
+	char		 hms[16], stale[320] = "";
 	time_t		 now = time(NULL);
 	struct tm	 tm;
 	int		 y, rest, calls;
+	size_t		 ncalls, nalerts;
 
+	free(top_list(t, &t->calls, NULL, &ncalls));
+	free(top_list(t, &t->alerts, NULL, &nalerts));
 	erase();
 	strftime(hms, sizeof hms, "%H:%M:%S", localtime_r(&now, &tm));
-	if (top_now() - t->last_msg > TOP_STALE_S)
+	if (!t->f.synced)
+		snprintf(stale, sizeof stale, "  OUT OF STEP: %s", t->f.err);
+	else if (top_now() - t->last_msg > TOP_STALE_S)
 		snprintf(stale, sizeof stale, "  NO NEWS FOR %.0fs",
 		    top_now() - t->last_msg);
 	top_line(0, t->colour ? COLOR_PAIR(TOP_HEAD) : A_REVERSE,
 	    "callwatch top  %s  %s  %zu live calls, %zu open alerts  queue: "
-	    "%s%s%*s", hms, t->c->control, jmap_count(&t->calls),
-	    jmap_count(&t->alerts), t->filter != NULL ? t->filter : "all",
+	    "%s%s%*s", hms, t->c->control, ncalls, nalerts,
+	    t->filter != NULL ? t->filter : "all",
 	    stale, COLS, "");
 	y = top_draw_queues(t, 2) + 1;
 	/* What is left, less the two bottom lines: half for the calls. */
@@ -460,15 +476,12 @@ top_move(struct top *t, int d)
 
 	v = top_list(t, &t->alerts, NULL, &n);
 	qsort(v, n, sizeof(const cJSON *), top_by_severity);
-	for (i = 0; i < n && t->sel != NULL; i++)
-		if (strcmp(client_str(v[i], "id"), t->sel) == 0)
-			break;
-	if (i == n)
-		i = 0;
-	else if (d < 0 && i > 0)
+	i = top_find(v, n, t->sel, t->sel_row);
+	if (d < 0 && i > 0)
 		i--;
 	else if (d > 0 && i + 1 < n)
 		i++;
+	t->sel_row = i;
 	free(t->sel);
 	t->sel = n > 0 ? xstrdup(client_str(v[i], "id")) : NULL;
 	free(v);

@@ -284,6 +284,73 @@ cl_count(const char *path, const char *s)
 	return n;
 }
 
+/* A tmux command on the test's own tmux server; its exit status. */
+static int
+cl_tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+cl_tmux(const char *fmt, ...)
+{
+	char	 cmd[2048], args[1536];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "tmux -S '%s/tmux' %s", b.dir, args);
+	return system(cmd);
+}
+
+/* The top screen as text (in out). */
+static const char *
+cl_screen(void)
+{
+	char	 path[160], cmd[256];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof path, "%s/screen.txt", b.dir);
+	snprintf(cmd, sizeof cmd, "capture-pane -p -t top > '%s'", path);
+	out[0] = '\0';
+	if (cl_tmux("%s", cmd) != 0 || (f = fopen(path, "r")) == NULL)
+		return out;
+	n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return out;
+}
+
+/* Wait up to ms for the screen to show s. */
+static bool
+cl_wait_screen(const char *s, int ms)
+{
+	double	 end = bb_now() + ms / 1000.0;
+
+	do {
+		if (strstr(cl_screen(), s) != NULL)
+			return true;
+		usleep(100 * 1000);
+	} while (bb_now() < end);
+	return false;
+}
+
+/* The screen's line that contains s (in line), or "". */
+static const char *
+cl_screen_line(const char *s, char *line, size_t len)
+{
+	const char	*p = strstr(cl_screen(), s), *e;
+
+	line[0] = '\0';
+	if (p == NULL)
+		return line;
+	while (p > out && p[-1] != '\n')
+		p--;
+	e = strchr(p, '\n');
+	snprintf(line, len, "%.*s", e != NULL ? (int)(e - p) : (int)strlen(p),
+	    p);
+	return line;
+}
+
 /* tail: the alerts open now, then each change once, as lines. */
 START_TEST(tail_shows_open_alerts_then_each_change)
 {
@@ -364,6 +431,147 @@ START_TEST(tail_json_filters_by_queue_and_severity)
 	ck_assert_int_eq(cl_run("tail", "--min-severity", "loud", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(out, "--min-severity is info, warning "
 	    "or critical, not: loud"));
+}
+END_TEST
+
+/*
+ * An alert whose call moves is published on the old queue's topic and on
+ * the new one's (SPEC: a client of the old queue learns it left); tail
+ * shows the move once.
+ */
+START_TEST(tail_shows_a_moved_alert_once)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = cl_tail(o, e, NULL);
+	usleep(500 * 1000);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"m1\",\"ts\":%.6f,"
+	    "\"queue\":\"billing\"}", bb_now());
+	bb_push(&b, "{\"type\":\"escalate\",\"call_id\":\"m1\",\"ts\":%.6f,"
+	    "\"level\":1}", bb_now());
+	ck_assert(bb_wait_file(o, " firing    billing      m1 ", 5000));
+	bb_push(&b, "{\"type\":\"transferred\",\"call_id\":\"m1\",\"ts\":"
+	    "%.6f,\"to_queue\":\"sales\"}", bb_now());
+	ck_assert(bb_wait_file(o, " firing    sales        m1 ", 5000));
+	usleep(300 * 1000);
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	ck_assert_int_eq(cl_count(o, " firing    sales        m1 "), 1);
+}
+END_TEST
+
+/*
+ * tail --queue after a gap: an alert that moved out of the queue, still
+ * open, is not reported resolved (the new snapshot must be the whole
+ * floor, filtered like the stream).
+ */
+START_TEST(tail_queue_resync_keeps_moved_alerts)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+	int	 i;
+
+	bb_stop(&b, SIGTERM);
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"%s/state\"}\n"
+	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
+	    "control: {endpoint: \"%s\"}\n", b.dir, b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(bb_start(&b), 0);
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = cl_tail(o, e, "--queue", "billing", NULL);
+	usleep(500 * 1000);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"m2\",\"ts\":%.6f,"
+	    "\"queue\":\"billing\"}", bb_now());
+	bb_push(&b, "{\"type\":\"escalate\",\"call_id\":\"m2\",\"ts\":%.6f,"
+	    "\"level\":1}", bb_now());
+	bb_push(&b, "{\"type\":\"transferred\",\"call_id\":\"m2\",\"ts\":"
+	    "%.6f,\"to_queue\":\"sales\"}", bb_now());
+	ck_assert(bb_wait_file(o, " firing    sales        m2 ", 5000));
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(bb_start(&b), 0);
+	for (i = 0; i < 50 && !bb_wait_file(e, "re-synced", 100); i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"q%d\","
+		    "\"ts\":%.6f,\"queue\":\"sales\"}", i, bb_now());
+	ck_assert_msg(i < 50, "no gap notice");
+	usleep(300 * 1000);
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	ck_assert_msg(!bb_file_has(o, " resolved  sales        m2 "),
+	    "a moved alert still open was reported resolved");
+}
+END_TEST
+
+/*
+ * An alert held back by a silence was never published: tail does not
+ * show it from the snapshot (its end will never be published either).
+ */
+START_TEST(tail_leaves_out_alerts_nobody_was_shown)
+{
+	char	 o[160], e[160];
+	pid_t	 pid;
+	cJSON	*snap;
+
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	ck_assert_int_eq(cl_run("silence", "--queue", "fast", "--for", "10m",
+	    NULL), 0);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"h1\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 3);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"v1\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"slow\"}", bb_now(),
+	    bb_now() - 300);
+	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
+	    "alerts")), 2);
+	cJSON_Delete(snap);
+	pid = cl_tail(o, e, NULL);
+	ck_assert(bb_wait_file(o, " slow         v1 ", 5000));
+	usleep(300 * 1000);
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+	ck_assert_msg(!bb_file_has(o, " h1 "), "a silenced alert nobody saw "
+	    "is shown");
+}
+END_TEST
+
+/*
+ * A request that timed out must not leave its late reply to be taken for
+ * the next one's: in top, an ack while the daemon is stopped fails, and
+ * the next ack (of another alert) reports that alert.
+ */
+START_TEST(a_late_reply_is_not_taken_for_the_next)
+{
+	char	 bin[256], exitf[160];
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(exitf, sizeof exitf, "%s/top.exit", b.dir);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"k1\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 9);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"k2\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"slow\"}", bb_now(),
+	    bb_now() - 300);
+	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
+	setenv("USER", "ann", 1);
+	ck_assert_int_eq(cl_tmux("new-session -d -s top -x 160 -y 40 "
+	    "\"'%s' --timeout 400 --control '%s' --publish '%s' top; "
+	    "echo \\$? > '%s'\"", bin, b.ctl, b.pub, exitf), 0);
+	ck_assert_msg(cl_wait_screen("OPEN ALERTS (2)", 5000), "%s", out);
+	kill(b.pid, SIGSTOP);
+	ck_assert_int_eq(cl_tmux("send-keys -t top a"), 0);
+	ck_assert_msg(cl_wait_screen("did not answer within 400 ms", 3000),
+	    "%s", out);
+	kill(b.pid, SIGCONT);
+	usleep(300 * 1000);
+	ck_assert_int_eq(cl_tmux("send-keys -t top j a"), 0);
+	ck_assert_msg(cl_wait_screen("k2/long_call acked by ann", 3000),
+	    "%s", out);
+	ck_assert_int_eq(cl_tmux("send-keys -t top q"), 0);
+	ck_assert(bb_wait_file(exitf, "0", 3000));
+	(void)cl_tmux("kill-server 2>/dev/null");
 }
 END_TEST
 
@@ -469,73 +677,6 @@ START_TEST(tail_resyncs_after_losing_messages)
 	ck_assert_int_eq(cl_count(o, " c5 "), 1);
 }
 END_TEST
-
-/* A tmux command on the test's own tmux server; its exit status. */
-static int
-cl_tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-cl_tmux(const char *fmt, ...)
-{
-	char	 cmd[2048], args[1536];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof cmd, "tmux -S '%s/tmux' %s", b.dir, args);
-	return system(cmd);
-}
-
-/* The top screen as text (in out). */
-static const char *
-cl_screen(void)
-{
-	char	 path[160], cmd[256];
-	FILE	*f;
-	size_t	 n;
-
-	snprintf(path, sizeof path, "%s/screen.txt", b.dir);
-	snprintf(cmd, sizeof cmd, "capture-pane -p -t top > '%s'", path);
-	out[0] = '\0';
-	if (cl_tmux("%s", cmd) != 0 || (f = fopen(path, "r")) == NULL)
-		return out;
-	n = fread(out, 1, sizeof out - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	return out;
-}
-
-/* Wait up to ms for the screen to show s. */
-static bool
-cl_wait_screen(const char *s, int ms)
-{
-	double	 end = bb_now() + ms / 1000.0;
-
-	do {
-		if (strstr(cl_screen(), s) != NULL)
-			return true;
-		usleep(100 * 1000);
-	} while (bb_now() < end);
-	return false;
-}
-
-/* The screen's line that contains s (in line), or "". */
-static const char *
-cl_screen_line(const char *s, char *line, size_t len)
-{
-	const char	*p = strstr(cl_screen(), s), *e;
-
-	line[0] = '\0';
-	if (p == NULL)
-		return line;
-	while (p > out && p[-1] != '\n')
-		p--;
-	e = strchr(p, '\n');
-	snprintf(line, len, "%.*s", e != NULL ? (int)(e - p) : (int)strlen(p),
-	    p);
-	return line;
-}
 
 /*
  * top, in a terminal (tmux): the queues, the calls above normal with
@@ -671,6 +812,10 @@ client_suite(void)
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
 	tcase_add_test(tc, tail_json_filters_by_queue_and_severity);
 	tcase_add_test(tc, tail_colours_the_severity);
+	tcase_add_test(tc, tail_shows_a_moved_alert_once);
+	tcase_add_test(tc, tail_queue_resync_keeps_moved_alerts);
+	tcase_add_test(tc, tail_leaves_out_alerts_nobody_was_shown);
+	tcase_add_test(tc, a_late_reply_is_not_taken_for_the_next);
 	tcase_add_test(tc, tail_resyncs_when_the_daemon_restarts);
 	tcase_add_test(tc, tail_resyncs_after_losing_messages);
 	tcase_add_test(tc, top_shows_the_floor_and_its_keys_work);

@@ -386,6 +386,30 @@ START_TEST(speed_runs_the_floor_faster)
 }
 END_TEST
 
+/* Ctrl-C stops a long --jsonl run at once, with its summary. */
+START_TEST(jsonl_stops_on_sigint)
+{
+	char		 bin[256], o[128], e[128];
+	const char	*argv[] = { bin, "--jsonl", "--agents", "5000",
+	    "--duration", "30d", NULL };
+	pid_t		 pid;
+	double		 t0;
+	int		 st;
+
+	snprintf(bin, sizeof bin, "%s/callwatch-sim", bb_build());
+	snprintf(o, sizeof o, "%s/long.jsonl", dir);
+	snprintf(e, sizeof e, "%s/long.err", dir);
+	pid = bb_spawn(argv, o, e);
+	usleep(500 * 1000);
+	t0 = bb_now();
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(bb_now() - t0 < 1, "took %.1f s to stop", bb_now() - t0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert(bb_file_has(e, " calls offered, "));
+}
+END_TEST
+
 /* Bad arguments: one line, exit 2. */
 START_TEST(bad_arguments_are_refused)
 {
@@ -423,6 +447,7 @@ sim_suite(void)
 	tcase_add_test(tc, a_warm_floor_alerts_at_once);
 	tcase_add_test(tc, bad_arguments_are_refused);
 	tcase_add_test(tc, speed_runs_the_floor_faster);
+	tcase_add_test(tc, jsonl_stops_on_sigint);
 	suite_add_tcase(s, tc);
 	return s;
 }
