@@ -633,6 +633,56 @@ START_TEST(tail_resyncs_when_the_daemon_restarts)
 END_TEST
 
 /*
+ * A gap whose snapshot fails (the daemon restarted, then stopped before
+ * answering): tail says why, drops what comes, and tries again until a
+ * snapshot works, then reports what changed.
+ */
+START_TEST(tail_retries_a_failed_snapshot)
+{
+	char		 bin[256], o[160], e[160];
+	const char	*argv[] = { bin, "--control", b.ctl, "--publish", b.pub,
+	    "--timeout", "300", "tail", NULL };
+	cJSON		*m;
+	pid_t		 pid;
+	int		 i;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(o, sizeof o, "%s/tail.out", b.dir);
+	snprintf(e, sizeof e, "%s/tail.err", b.dir);
+	pid = bb_spawn(argv, o, e);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"r3\",\"ts\":%.6f,"
+	    "\"answered_at\":%.6f,\"queue\":\"fast\"}", bb_now(),
+	    bb_now() - 2.5);
+	ck_assert(bb_wait_file(o, " info     firing    fast         r3 ",
+	    5000));
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(bb_start(&b), 0);
+	/* Published (so tail sees the jump), then the daemon stops. */
+	for (i = 0; i < 50; i++) {
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"x%d\","
+		    "\"ts\":%.6f,\"queue\":\"fast\"}", i, bb_now());
+		if ((m = bb_recv(&b, 100, NULL, 0)) != NULL) {
+			cJSON_Delete(m);
+			kill(b.pid, SIGSTOP);
+			if (bb_wait_file(e, "did not answer within 300 ms",
+			    1500))
+				break;
+			kill(b.pid, SIGCONT);
+		}
+	}
+	ck_assert_msg(i < 50, "tail never hit the stopped daemon");
+	kill(b.pid, SIGCONT);
+	for (i = 0; i < 50 && !bb_wait_file(e, "re-synced", 100); i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"y%d\","
+		    "\"ts\":%.6f,\"queue\":\"fast\"}", i, bb_now());
+	ck_assert_msg(i < 50, "no re-sync after the daemon came back");
+	ck_assert(bb_wait_file(o, " info     resolved  fast         r3 ",
+	    3000));
+	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
+}
+END_TEST
+
+/*
  * A tail too slow for the stream (stopped while 20,000 call changes go
  * out past a high-water mark of 10) loses messages: it says so, takes a
  * new snapshot and still shows the alert that fired meanwhile, once.
@@ -818,6 +868,7 @@ client_suite(void)
 	tcase_add_test(tc, a_late_reply_is_not_taken_for_the_next);
 	tcase_add_test(tc, tail_resyncs_when_the_daemon_restarts);
 	tcase_add_test(tc, tail_resyncs_after_losing_messages);
+	tcase_add_test(tc, tail_retries_a_failed_snapshot);
 	tcase_add_test(tc, top_shows_the_floor_and_its_keys_work);
 	tcase_add_test(tc, top_needs_a_terminal);
 	tcase_add_test(tc, stats_and_reload);
