@@ -191,7 +191,8 @@ client_ask(struct client *c, cJSON *req, char *err, size_t errlen)
 	r = cJSON_ParseWithLength(zmq_msg_data(&msg), zmq_msg_size(&msg));
 	zmq_msg_close(&msg);
 	if (!cJSON_IsObject(r)) {
-		snprintf(err, errlen, "the daemon's reply is not a JSON object");
+		snprintf(err, errlen, "the daemon's reply is not a JSON "
+		    "object");
 		cJSON_Delete(r);
 		return NULL;
 	}

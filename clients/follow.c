@@ -49,8 +49,8 @@ jmap_init(struct jmap *j)
 {
 	static uint64_t	 n;
 
-	smap_init(&j->m, jent_key, (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL +
-	    ++n);
+	smap_init(&j->m, jent_key,
+	    (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL + ++n);
 }
 
 /* The object stored under key, or NULL. */

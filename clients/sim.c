@@ -255,8 +255,8 @@ sim_emit(struct sim *s, cJSON *o)
 	else if (zmq_send(s->push, j, strlen(j), 0) == -1) {
 		s->dropped++;
 		if (!s->warned && errno == EAGAIN)
-			fprintf(stderr, "callwatch-sim: the daemon at %s is not "
-			    "reading; dropping events\n", s->feed);
+			fprintf(stderr, "callwatch-sim: the daemon at %s is "
+			    "not reading; dropping events\n", s->feed);
 		s->warned = true;
 	}
 	cJSON_free(j);

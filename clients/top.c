@@ -212,7 +212,8 @@ top_by_severity(const void *a, const void *b)
 	const cJSON	*y = *(const cJSON *const *)b;
 	int		 sx = sev_parse(client_str(x, "severity"));
 	int		 sy = sev_parse(client_str(y, "severity"));
-	double		 tx = client_num(x, "ts", 0), ty = client_num(y, "ts", 0);
+	double		 tx = client_num(x, "ts", 0);
+	double		 ty = client_num(y, "ts", 0);
 
 	if (sx != sy)
 		return sy - sx;

@@ -269,20 +269,6 @@ cl_next_alert(void)
 	}
 }
 
-/* How many lines of the file at path contain s. */
-static int
-cl_count(const char *path, const char *s)
-{
-	FILE	*f = fopen(path, "r");
-	char	 line[4096];
-	int	 n = 0;
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, s) != NULL;
-	fclose(f);
-	return n;
-}
 
 /* A tmux command on the test's own tmux server; its exit status. */
 static int
@@ -383,10 +369,10 @@ START_TEST(tail_shows_open_alerts_then_each_change)
 	    5000));
 	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
 	/* Each change once: c0's firing (snapshot) is not repeated. */
-	ck_assert_int_eq(cl_count(o, " firing    fast         c0 "), 1);
-	ck_assert_int_eq(cl_count(o, " escalated fast         c1 "), 1);
-	ck_assert_int_eq(cl_count(o, " resolved  fast         c1 "), 1);
-	ck_assert_int_eq(cl_count(e, ""), 0);
+	ck_assert_int_eq(bb_file_count(o, " firing    fast         c0 "), 1);
+	ck_assert_int_eq(bb_file_count(o, " escalated fast         c1 "), 1);
+	ck_assert_int_eq(bb_file_count(o, " resolved  fast         c1 "), 1);
+	ck_assert_int_eq(bb_file_count(e, ""), 0);
 }
 END_TEST
 
@@ -458,7 +444,7 @@ START_TEST(tail_shows_a_moved_alert_once)
 	ck_assert(bb_wait_file(o, " firing    sales        m1 ", 5000));
 	usleep(300 * 1000);
 	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
-	ck_assert_int_eq(cl_count(o, " firing    sales        m1 "), 1);
+	ck_assert_int_eq(bb_file_count(o, " firing    sales        m1 "), 1);
 }
 END_TEST
 
@@ -724,7 +710,7 @@ START_TEST(tail_resyncs_after_losing_messages)
 	ck_assert(bb_wait_file(o, " info     firing    fast         c5 ",
 	    5000));
 	ck_assert_int_eq(bb_reap(pid, SIGTERM), 0);
-	ck_assert_int_eq(cl_count(o, " c5 "), 1);
+	ck_assert_int_eq(bb_file_count(o, " c5 "), 1);
 }
 END_TEST
 

@@ -670,6 +670,7 @@ START_TEST(man_pages_render_without_warnings)
 		{ DOCS_MAN5, "callwatch.yaml" },
 		{ "clients/callwatch.1", "callwatch" },
 		{ "clients/callwatch-sim.1", "callwatch-sim" },
+		{ "clients/callwatch-qlog.1", "callwatch-qlog" },
 	};
 	bool	 mandoc = docs_have("mandoc"), groff = docs_have("groff");
 	size_t	 i;
@@ -766,7 +767,8 @@ docs_check_unit(const char *dest)
 static void
 docs_check_clients(const char *dest, bool there)
 {
-	static const char *const clients[] = { "callwatch", "callwatch-sim" };
+	static const char *const clients[] = { "callwatch", "callwatch-sim",
+	    "callwatch-qlog" };
 	char	*inst, *man, *src;
 	size_t	 i;
 

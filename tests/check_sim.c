@@ -28,8 +28,7 @@ static char	 dir[64];
 static void
 setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/cwsim-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	bb_tmpdir(dir, sizeof dir, "cwsim");
 	/* The day's shape is the floor's local time: make it UTC. */
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -38,11 +37,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (getenv("CW_KEEP") == NULL && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	bb_rmdir(dir);
 }
 
 /* Run callwatch-sim --jsonl with args into the file path; its status. */

@@ -350,6 +350,40 @@ bb_log_has(struct bb *b, const char *s)
 	return bb_file_has(b->log, s);
 }
 
+/* How many lines of the file at path contain s. */
+int
+bb_file_count(const char *path, const char *s)
+{
+	FILE	*f = fopen(path, "r");
+	char	 line[8192];
+	int	 n = 0;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, s) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* A new scratch folder /tmp/PREFIX-XXXXXX in dir (len bytes). */
+void
+bb_tmpdir(char *dir, size_t len, const char *prefix)
+{
+	snprintf(dir, len, "/tmp/%s-XXXXXX", prefix);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* Remove a scratch folder (kept when CW_KEEP is set). */
+void
+bb_rmdir(const char *dir)
+{
+	char	 cmd[256];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (getenv("CW_KEEP") == NULL && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 /* Whether the file at path has a line containing s. */
 bool
 bb_file_has(const char *path, const char *s)
