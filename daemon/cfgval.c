@@ -545,10 +545,6 @@ cfgval_feed_post(struct config_ctx *ctx, const struct config_key *k,
 	char		 label[256], q[CONFIG_QUOTE];
 	int		 i;
 
-	at.val = config_seen_val(k->sub, s, "format");
-	if (at.val != NULL && f->format == FORMAT_FREESWITCH)
-		config_kerr(ctx, &at, "format freeswitch is not available in "
-		    "this version (callwatch only)");
 	at.name = "endpoint";
 	at.val = config_seen_val(k->sub, s, "endpoint");
 	i = config_key_find(k->sub, "socket", 6);

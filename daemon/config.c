@@ -325,8 +325,8 @@ static const struct config_key config_feed_keys[] = {
 	  "sub: connect to the PBX side's PUB" },
 	{ .name = "format", .type = CT_ENUM,
 	  .off = offsetof(struct feedconf, format), .names = config_formats,
-	  .def = "callwatch", .help = "event format (only callwatch in this "
-	  "version)" },
+	  .def = "callwatch", .help = "event format: callwatch (SPEC 4.1) or "
+	  "freeswitch (mod_event_zmq / ESL JSON, SPEC 4.3)" },
 };
 
 static const struct config_key config_publish_keys[] = {

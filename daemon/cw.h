@@ -413,6 +413,16 @@ void		 decode_free(struct decode *);
 int		 decode_msg(struct decode *, const char *, size_t,
 		    struct callev *, enum reject *, const char **);
 bool		 decode_utf8_valid(const char *, size_t);
+const struct cJSON *decode_json(struct decode *, const char *, size_t,
+		    enum reject *, const char **);
+
+/* fsdecode.c: the freeswitch feed format (SPEC 4.3). */
+struct fsdecode;
+struct fsdecode	*fsdecode_new(uint64_t);
+void		 fsdecode_free(struct fsdecode *);
+int		 fsdecode_msg(struct fsdecode *, struct decode *, const char *,
+		    size_t, struct callev *, enum reject *, const char **);
+size_t		 fsdecode_legs(const struct fsdecode *);
 uint32_t	 decode_fingerprint(const struct callev *);
 
 /* pub.c: what supervisors receive; seq grows by one per message. */
@@ -772,6 +782,7 @@ struct counters {
 	uint64_t	 applied;	/* events that reached the call table */
 	uint64_t	 duplicates;	/* events seen before */
 	uint64_t	 ignored;	/* events for ended calls, conflicts */
+	uint64_t	 skipped;	/* PBX messages about nothing we track */
 	uint64_t	 skewed;	/* ts too far from our clock */
 	uint64_t	 heartbeats;
 	uint64_t	 stale;		/* calls closed for silence */
@@ -789,6 +800,7 @@ struct daemon {
 	struct timers	*timers;
 	struct pub	*pub;
 	struct decode	*dec;
+	struct fsdecode	*fsdec;		/* freeswitch feeds' legs */
 	struct calls	 calls;
 	struct queues	 queues;
 	struct intern	 agents;

@@ -180,6 +180,7 @@ daemon_new(struct event_base *base, struct config *cfg, bool replay)
 	d->timers = timers_new(base, wall, d->now, daemon_fire, d);
 	timers_on_wake(d->timers, daemon_tick, d);
 	d->dec = decode_new();
+	d->fsdec = fsdecode_new(d->seed ^ 5);
 	calls_init(&d->calls, d->seed);
 	queues_init(&d->queues, d->seed ^ 1);
 	intern_init(&d->agents, d->seed ^ 2);
@@ -527,6 +528,7 @@ daemon_free(struct daemon *d)
 	silences_free(&d->silences);
 	timers_free(d->timers);
 	decode_free(d->dec);
+	fsdecode_free(d->fsdec);
 	pub_free(d->pub);
 	if (d->pubsock != NULL)
 		zmq_close(d->pubsock);
@@ -569,7 +571,22 @@ daemon_reject(struct daemon *d, enum reject why, const char *detail,
 	d->rej_quiet[why] = 0;
 }
 
-/* One message from a feed: decode it and apply it, or reject it. */
+/* The format of the feed called name (callwatch for the replay's). */
+static enum feed_format
+daemon_feed_format(const struct daemon *d, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < d->cfg->nfeeds; i++)
+		if (strcmp(d->cfg->feeds[i].name, name) == 0)
+			return d->cfg->feeds[i].format;
+	return FORMAT_CALLWATCH;
+}
+
+/*
+ * One message from a feed: decode it in the feed's format and apply it,
+ * or reject it, or skip it (a PBX's message about nothing we track).
+ */
 void
 daemon_message(struct daemon *d, const char *buf, size_t len,
     const char *feed)
@@ -577,9 +594,19 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 	struct callev	 ev;
 	enum reject	 why;
 	const char	*detail;
+	int		 rc;
 
 	d->n.received++;
-	if (decode_msg(d->dec, buf, len, &ev, &why, &detail) == -1) {
+	if (daemon_feed_format(d, feed) == FORMAT_FREESWITCH)
+		rc = fsdecode_msg(d->fsdec, d->dec, buf, len, &ev, &why,
+		    &detail);
+	else
+		rc = decode_msg(d->dec, buf, len, &ev, &why, &detail);
+	if (rc == 1) {
+		d->n.skipped++;
+		return;
+	}
+	if (rc == -1) {
 		daemon_reject(d, why, detail, feed);
 		return;
 	}
@@ -798,6 +825,7 @@ daemon_stats_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "applied", (double)d->n.applied);
 	cJSON_AddNumberToObject(o, "duplicates", (double)d->n.duplicates);
 	cJSON_AddNumberToObject(o, "ignored", (double)d->n.ignored);
+	cJSON_AddNumberToObject(o, "skipped", (double)d->n.skipped);
 	cJSON_AddNumberToObject(o, "skewed", (double)d->n.skewed);
 	cJSON_AddNumberToObject(o, "heartbeats", (double)d->n.heartbeats);
 	cJSON_AddNumberToObject(o, "stale", (double)d->n.stale);

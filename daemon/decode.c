@@ -388,6 +388,18 @@ decode_parse(struct decode *d, const char *buf, size_t len,
 }
 
 /*
+ * Parse one message as a JSON object with the checks of the callwatch
+ * format (size, UTF-8, one value, no NUL), for the telephony formats:
+ * the tree (valid until the next call), or NULL with the reason.
+ */
+const cJSON *
+decode_json(struct decode *d, const char *buf, size_t len, enum reject *why,
+    const char **detail)
+{
+	return decode_parse(d, buf, len, why, detail) == -1 ? NULL : d->root;
+}
+
+/*
  * Decode one message into *ev (valid until the next call).  Returns 0,
  * or -1 with the reason in *why and the field or problem in *detail.
  */

@@ -601,8 +601,13 @@ START_TEST(sub_feeds_and_formats)
 	    "  - name: fs\n"
 	    "    endpoint: tcp://127.0.0.1:7100\n"
 	    "    format: freeswitch\n");
-	only_err(4, 13, "feeds[0].format: format freeswitch is not available "
-	    "in this version (callwatch only)");
+	ck_assert_int_eq(cfg->feeds[0].format, FORMAT_FREESWITCH);
+	load("feeds:\n"
+	    "  - name: fs\n"
+	    "    endpoint: tcp://127.0.0.1:7100\n"
+	    "    format: asterisk\n");
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_msg(strstr(errs.v[0], ":4:13: ") != NULL, "%s", errs.v[0]);
 }
 END_TEST
 
