@@ -48,10 +48,11 @@ DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCW	= $(BUILD)/libcw.a
 
-CLIENTS	= callwatch callwatch-sim callwatch-qlog
+CLIENTS	= callwatch callwatch-sim callwatch-qlog callwatch-ami
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 # What the supervisor clients share (clients/client.h).
-CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o
+CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o \
+		  $(BUILD)/obj/clients/bridge.o
 # The callwatch command's subcommands that live in files of their own.
 CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o \
 		 $(BUILD)/obj/clients/top.o
@@ -209,7 +210,7 @@ cppcheck:
 
 tidy:
 	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c clients/client.c \
-	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c clients/top.c clients/qlog.c -- \
+	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c clients/top.c clients/qlog.c clients/ami.c clients/bridge.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
 
 .SECONDARY:

@@ -227,7 +227,7 @@ fs_callcenter(struct fsdecode *fs, const cJSON *const *f, struct callev *ev,
 		ev->type = strcmp(fs_str(f, FF_CAUSE), "Cancel") == 0 ?
 		    EV_ABANDONED : EV_WRAPUP_END;
 	else
-		return 1;		/* agent-state-change, members-count... */
+		return 1;	/* agent-state-change, members-count, ... */
 	if (fs_call(member, fs_fields[FF_MEMBER], ev, why, detail) == -1 ||
 	    fs_name(f[FF_QUEUE], true, &ev->queue, why, detail) == -1 ||
 	    fs_name(f[FF_AGENT], false, &ev->agent, why, detail) == -1 ||

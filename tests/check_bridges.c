@@ -8,12 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bb.h"
+#include "cw.h"
 
 #define QLOG_CAPTURE	"feeds/asterisk_queue_log_freepbx_2010.txt"
+#define AMI_CAPTURE	"feeds/asterisk13_ami_queue_call_debug_callme.txt"
+#define AMI_JSON_CAPTURE						\
+	"feeds/asterisk_ami_json_queue_blind_xfer_cacofonisk.json"
+#define AMI_LOGIN_OK	"Response: Success\r\nActionID: callwatch-login\r\n" \
+			"Message: Authentication accepted\r\n\r\n"
+#define AMI_LOGIN_BAD	"Response: Error\r\nActionID: callwatch-login\r\n" \
+			"Message: Authentication failed\r\n\r\n"
 
 static char	 dir[64];
 
@@ -220,11 +231,368 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 }
 END_TEST
 
+/*
+ * A fake Asterisk: listens on a free port and serves n connections in
+ * turn: the banner, the login read (appended to the file login), then
+ * the reply (reply[i]) and payload[i] (both may be NULL), then close.
+ */
+static pid_t
+fake_pbx(int *port, int n, const char *const *reply,
+    const char *const *payload, const size_t *plen, const char *login)
+{
+	struct sockaddr_in sa;
+	socklen_t	 sl = sizeof sa;
+	int		 ls, c, i, one = 1;
+	pid_t		 pid;
+
+	ck_assert_int_ge(ls = socket(AF_INET, SOCK_STREAM, 0), 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(ls, 4), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	if ((pid = fork()) != 0) {
+		close(ls);
+		return pid;
+	}
+	for (i = 0; i < n; i++) {
+		char	 buf[4096];
+		size_t	 got = 0;
+		ssize_t	 r;
+		FILE	*f;
+
+		if ((c = accept(ls, NULL, NULL)) == -1)
+			_exit(1);
+		if (write(c, "Asterisk Call Manager/2.10.3\r\n", 30) != 30)
+			_exit(1);
+		while (got + 1 < sizeof buf && (r = read(c, buf + got,
+		    sizeof buf - got - 1)) > 0) {
+			got += (size_t)r;
+			buf[got] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		if ((f = fopen(login, "a")) != NULL) {
+			fwrite(buf, 1, got, f);
+			fclose(f);
+		}
+		if (reply[i] != NULL &&
+		    write(c, reply[i], strlen(reply[i])) < 0)
+			_exit(1);
+		if (payload[i] != NULL && write(c, payload[i], plen[i]) < 0)
+			_exit(1);
+		close(c);
+	}
+	_exit(0);
+}
+
+/* The AMI capture as Asterisk sends it: CRLF, no debug lines. */
+static char *
+ami_capture(size_t *len)
+{
+	char	*path = bb_data(AMI_CAPTURE), line[4096], *out;
+	FILE	*f = fopen(path, "r"), *m;
+	size_t	 n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(m = open_memstream(&out, &n));
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "<-- Examining AMI event", 23) == 0)
+			continue;
+		fprintf(m, "%s\r\n", line);
+	}
+	fclose(f);
+	fclose(m);
+	free(path);
+	*len = n;
+	return out;
+}
+
+/* Run callwatch-ami with the secret in the environment; its pid. */
+static pid_t
+ami_bridge(int port, const char *out, const char *err, const char *first,
+    ...)
+{
+	static char	 bin[256], p[16];
+	const char	*argv[24];
+	va_list		 ap;
+	int		 n = 0;
+
+	snprintf(bin, sizeof bin, "%s/callwatch-ami", bb_build());
+	snprintf(p, sizeof p, "%d", port);
+	argv[n++] = bin;
+	argv[n++] = "--port";
+	argv[n++] = p;
+	argv[n++] = "--username";
+	argv[n++] = "cw";
+	argv[n++] = first;
+	va_start(ap, first);
+	while (first != NULL && n < 23 &&
+	    (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	setenv("CALLWATCH_AMI_SECRET", "s3cret", 1);
+	return bb_spawn(argv, out, err);
+}
+
+/* Wait for pid to exit; its status. */
+static int
+br_reap(pid_t pid)
+{
+	int	 st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * The real Asterisk 13 capture of one queue call, served by a fake AMI:
+ * the bridge logs in and turns QueueCallerJoin, AgentConnect and
+ * AgentComplete into the call's events.
+ */
+START_TEST(ami_reads_a_real_queue_call)
+{
+	const char	*out = br_path("ami.jsonl"), *err = br_path("ami.err");
+	const char	*login = br_path("login");
+	size_t		 len;
+	char		*cap = ami_capture(&len);
+	const char	*reply[] = { AMI_LOGIN_OK }, *pay[] = { cap };
+	int		 port;
+	pid_t		 srv;
+
+	srv = fake_pbx(&port, 1, reply, pay, &len, login);
+	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
+	    "--once", NULL)), 0);
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert(bb_file_has(login, "Action: Login"));
+	ck_assert(bb_file_has(login, "Username: cw"));
+	ck_assert(bb_file_has(login, "Secret: s3cret"));
+	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
+	    "\"1514295827.372\","), 1);
+	ck_assert_int_eq(br_count(out, "\"queue\":\"Q1\",\"caller\":"
+	    "\"123\"}"), 1);
+	ck_assert_int_eq(br_count(out, "\"type\":\"answered\",\"call_id\":"
+	    "\"1514295827.372\""), 1);
+	ck_assert_int_eq(br_count(out, "\"agent\":\"SIP/777\""), 1);
+	ck_assert_int_eq(br_count(out, "\"type\":\"hangup\""), 1);
+	ck_assert_int_eq(br_count(out, "\"type\":\"wrapup_end\""), 1);
+	ck_assert(bb_file_has(err, "logged in to 127.0.0.1:"));
+	free(cap);
+}
+END_TEST
+
+/*
+ * Into the daemon: a refused login is retried, a closed connection is
+ * made again; the call of the capture, then the same caller again on the
+ * next connection (another Uniqueid): a repeat_caller alert.
+ */
+START_TEST(ami_into_the_daemon_through_reconnects)
+{
+	struct bb	 b;
+	const char	*out = br_path("ami.out"), *err = br_path("ami.err");
+	size_t		 len[3], n;
+	char		*cap, *cap2, *p, topic[256];
+	const char	*reply[3], *pay[3];
+	int		 port, got = 0;
+	pid_t		 srv, br;
+	cJSON		*m;
+
+	cap = ami_capture(&len[1]);
+	cap2 = xstrdup(cap);
+	while ((p = strstr(cap2, "1514295827.372")) != NULL)
+		memcpy(p, "1514299999.999", 14);
+	reply[0] = AMI_LOGIN_BAD;
+	reply[1] = reply[2] = AMI_LOGIN_OK;
+	pay[0] = NULL;
+	pay[1] = cap;
+	pay[2] = cap2;
+	len[0] = 0;
+	len[2] = len[1];
+	bb_init(&b);
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"\"}\n"
+	    "feeds: [{name: ami, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
+	    "control: {endpoint: \"%s\"}\n", b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(bb_start(&b), 0);
+	srv = fake_pbx(&port, 3, reply, pay, len, br_path("login"));
+	br = ami_bridge(port, out, err, "--feed", b.feed, NULL);
+	while (got == 0 && (m = bb_recv(&b, 8000, topic, sizeof topic)) !=
+	    NULL) {
+		got = strcmp(topic, "alert/Q1/info") == 0 &&
+		    strcmp(bb_str(m, "rule"), "repeat_caller") == 0 &&
+		    strcmp(bb_str(m, "call_id"), "1514299999.999") == 0;
+		cJSON_Delete(m);
+	}
+	ck_assert_msg(got, "no repeat_caller alert (see %s)", err);
+	ck_assert(bb_wait_stat(&b, "ended", 2, 3000));
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert_int_eq(bb_reap(br, SIGTERM), 0);
+	ck_assert(bb_file_has(err, "login as cw refused: Authentication "
+	    "failed"));
+	ck_assert(bb_file_has(err, "retrying in 1 s"));
+	n = (size_t)bb_file_count(err, "logged in to");
+	ck_assert_uint_eq(n, 2);
+	bb_cleanup(&b);
+	free(cap);
+	free(cap2);
+}
+END_TEST
+
+/*
+ * Garbage from the PBX: binary noise, lines that are no field, 70 KB with
+ * no block end, bad UTF-8 in a value.  The bridge drops what is not AMI,
+ * cleans what it keeps, and carries on to the next good block.
+ */
+START_TEST(ami_survives_garbage)
+{
+	const char	*out = br_path("g.jsonl"), *err = br_path("g.err");
+	const char	*reply[] = { AMI_LOGIN_OK }, *pay[1];
+	size_t		 len, junk = 70000;
+	char		*g, *w;
+	int		 port;
+	pid_t		 srv;
+
+	g = xcalloc(1, junk + 4096);
+	w = g;
+	w += sprintf(w, "\x01\x02 not a field\r\n\xff\xfe\r\n\r\n");
+	memset(w, 'x', junk);
+	w += junk;
+	w += sprintf(w, "\r\n\r\nEvent: QueueCallerJoin\r\nQueue: sales\r\n"
+	    "CallerIDNum: 55\xff" "5\r\nUniqueid: g.1\r\n\r\n"
+	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n");
+	len = (size_t)(w - g);
+	pay[0] = g;
+	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
+	    "--once", NULL)), 0);
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert(bb_file_has(err, "bytes that are no AMI block"));
+	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
+	    "\"g.1\","), 1);
+	ck_assert_int_eq(br_count(out, "\"caller\":\"55?5\""), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"abandoned\",\"call_id\":"
+	    "\"g.1\","), 1);
+	free(g);
+}
+END_TEST
+
+/* The cacofonisk JSON capture as AMI text; queue events first if any. */
+static char *
+ami_json_capture(const char *prefix, size_t *len)
+{
+	char	*path = bb_data(AMI_JSON_CAPTURE), *text, *out;
+	FILE	*f = fopen(path, "r"), *m;
+	cJSON	*arr, *o, *kv;
+	size_t	 n = 0;
+	long	 sz;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	sz = ftell(f);
+	rewind(f);
+	text = xcalloc(1, (size_t)sz + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)sz, f), (size_t)sz);
+	fclose(f);
+	ck_assert_ptr_nonnull(arr = cJSON_Parse(text));
+	ck_assert_ptr_nonnull(m = open_memstream(&out, &n));
+	fputs(prefix, m);
+	cJSON_ArrayForEach(o, arr) {
+		cJSON_ArrayForEach(kv, o)
+			if (cJSON_IsString(kv) && strcmp(kv->string,
+			    "content") != 0)
+				fprintf(m, "%s: %s\r\n", kv->string,
+				    kv->valuestring);
+		fputs("\r\n", m);
+	}
+	fclose(m);
+	cJSON_Delete(arr);
+	free(text);
+	free(path);
+	*len = n;
+	return out;
+}
+
+/*
+ * The real blind transfer (cacofonisk): the recorder kept no queue
+ * events, so alone it makes no call; with the caller's QueueCallerJoin
+ * and AgentConnect in front, the BlindTransfer is the call's transfer and
+ * the caller's Hangup its end.
+ */
+START_TEST(ami_reads_a_real_blind_transfer)
+{
+	static const char queue[] =
+	    "Event: QueueCallerJoin\r\nQueue: support\r\nCallerIDNum: "
+	    "+31260010001\r\nUniqueid: f29ea68048f6-1530023464.2539\r\n"
+	    "Linkedid: f29ea68048f6-1530023464.2539\r\n\r\n"
+	    "Event: AgentConnect\r\nQueue: support\r\nMemberName: "
+	    "150010001\r\nHoldTime: 2\r\nUniqueid: "
+	    "f29ea68048f6-1530023464.2539\r\nDestUniqueid: "
+	    "f29ea68048f6-1530023466.2564\r\n\r\n";
+	const char	*out = br_path("x.jsonl"), *err = br_path("x.err");
+	const char	*out0 = br_path("x0.jsonl");
+	const char	*reply[] = { AMI_LOGIN_OK }, *pay[1];
+	size_t		 len;
+	char		*cap;
+	int		 port;
+	pid_t		 srv;
+
+	cap = ami_json_capture("", &len);
+	pay[0] = cap;
+	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	ck_assert_int_eq(br_reap(ami_bridge(port, out0, err, "--jsonl",
+	    "--once", NULL)), 0);
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert_int_eq(br_count(out0, "\"type\""), 0);
+	free(cap);
+	cap = ami_json_capture(queue, &len);
+	pay[0] = cap;
+	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
+	    "--once", NULL)), 0);
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"transferred\",\"call_id\":"
+	    "\"f29ea68048f6-1530023464.2539\","), 1);
+	ck_assert_int_eq(br_count(out, "\"to_agent\":\"202@osvpi_account_"
+	    "transfer\"}"), 1);
+	/* The agent's Hangup after the transfer does not end the call. */
+	ck_assert_int_eq(br_count(out, "\"type\":\"hangup\""), 1);
+	ck_assert_int_eq(br_count(out, "\"type\":\"wrapup_end\""), 1);
+	free(cap);
+}
+END_TEST
+
+/* No secret, no start; a secret file works. */
+START_TEST(ami_needs_a_secret)
+{
+	char		 bin[256];
+	const char	*file = br_path("secret"), *out = br_path("o");
+	const char	*a1[] = { bin, "--jsonl", NULL };
+	const char	*a2[] = { bin, "--jsonl", "--once", "--port", "1",
+	    "--secret-file", file, NULL };
+
+	snprintf(bin, sizeof bin, "%s/callwatch-ami", bb_build());
+	unsetenv("CALLWATCH_AMI_SECRET");
+	ck_assert_int_eq(br_run(a1, out, br_path("e1")), 2);
+	ck_assert(bb_file_has(br_path("e1"), "no secret: set "
+	    "CALLWATCH_AMI_SECRET or give --secret-file FILE"));
+	br_write(file, "s3cret\n");
+	ck_assert_int_eq(br_run(a2, out, br_path("e2")), 0);
+	ck_assert(bb_file_has(br_path("e2"), "cannot connect to "
+	    "127.0.0.1:1"));
+}
+END_TEST
+
 static Suite *
 bridges_suite(void)
 {
 	Suite	*s = suite_create("bridges");
 	TCase	*q = tcase_create("qlog");
+	TCase	*ami = tcase_create("ami");
 
 	tcase_add_checked_fixture(q, setup, teardown);
 	tcase_set_timeout(q, 60);
@@ -232,6 +600,14 @@ bridges_suite(void)
 	tcase_add_test(q, qlog_replayed_gives_the_alerts);
 	tcase_add_test(q, qlog_layouts_transfers_and_bad_lines);
 	suite_add_tcase(s, q);
+	tcase_add_checked_fixture(ami, setup, teardown);
+	tcase_set_timeout(ami, 60);
+	tcase_add_test(ami, ami_reads_a_real_queue_call);
+	tcase_add_test(ami, ami_into_the_daemon_through_reconnects);
+	tcase_add_test(ami, ami_survives_garbage);
+	tcase_add_test(ami, ami_reads_a_real_blind_transfer);
+	tcase_add_test(ami, ami_needs_a_secret);
+	suite_add_tcase(s, ami);
 	return s;
 }
 
