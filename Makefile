@@ -48,7 +48,8 @@ DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCW	= $(BUILD)/libcw.a
 
-CLIENTS	= callwatch callwatch-sim callwatch-qlog callwatch-ami
+CLIENTS	= callwatch callwatch-sim callwatch-qlog callwatch-ami \
+	  callwatch-esl
 CLIENT_BINS = $(CLIENTS:%=$(BUILD)/%)
 # What the supervisor clients share (clients/client.h).
 CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o \
@@ -210,7 +211,7 @@ cppcheck:
 
 tidy:
 	clang-tidy --quiet $(DAEMON_SRCS) daemon/main.c clients/client.c \
-	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c clients/top.c clients/qlog.c clients/ami.c clients/bridge.c -- \
+	  clients/callwatch.c clients/follow.c clients/tail.c clients/sim.c clients/top.c clients/qlog.c clients/ami.c clients/bridge.c clients/esl.c -- \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS)
 
 .SECONDARY:

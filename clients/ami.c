@@ -31,7 +31,6 @@
  * dropped and made again.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -363,24 +362,6 @@ ami_parse(char *s, struct ablock *bl)
 	}
 }
 
-/* Send one action. */
-static int
-ami_send(struct ami *a, const char *text)
-{
-	size_t	 n = strlen(text), off = 0;
-	ssize_t	 w;
-
-	while (off < n) {
-		if ((w = write(a->fd, text + off, n - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 /* Log in. */
 static int
 ami_login(struct ami *a)
@@ -391,7 +372,7 @@ ami_login(struct ami *a)
 	xasprintf(&s, "Action: Login\r\nActionID: callwatch-login\r\n"
 	    "Username: %s\r\nSecret: %s\r\nEvents: on\r\n\r\n", a->user,
 	    a->secret);
-	rc = ami_send(a, s);
+	rc = bridge_write(a->fd, s);
 	explicit_bzero(s, strlen(s));
 	free(s);
 	return rc;
@@ -471,8 +452,9 @@ ami_append(struct ami *a, const char *p, size_t n)
 
 /* One connection, from connect to its end. */
 static void
-ami_session(struct ami *a)
+ami_session(void *arg)
 {
+	struct ami	*a = arg;
 	struct pollfd	 pfd;
 	char		 rd[8192];
 	ssize_t		 n;
@@ -505,7 +487,7 @@ ami_session(struct ami *a)
 			break;
 		} else if (a->phase == 2 && now - a->last_rx > AMI_PING_S &&
 		    now - a->pinged > AMI_PING_S) {
-			(void)ami_send(a, "Action: Ping\r\nActionID: "
+			(void)bridge_write(a->fd, "Action: Ping\r\nActionID: "
 			    "callwatch-ping\r\n\r\n");
 			a->pinged = now;
 		}
@@ -526,79 +508,26 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "feed", required_argument, NULL, 'f' },
-		{ "jsonl", no_argument, NULL, 'j' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "username", required_argument, NULL, 'u' },
-		{ "secret-file", required_argument, NULL, 's' },
-		{ "once", no_argument, NULL, '1' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct ami a;
-	const char	*conf = NULL, *feed = NULL, *secfile = NULL;
+	struct bridge_opts o = { .host = "127.0.0.1", .port = "5038",
+	    .user = "callwatch" };
 	struct acall	*c;
 	size_t		 it = 0;
-	bool		 jsonl = false;
-	int		 ch;
+	int		 rc;
 
-	a.host = "127.0.0.1";
-	a.port = "5038";
-	a.user = "callwatch";
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'f':
-			feed = optarg;
-			break;
-		case 'j':
-			jsonl = true;
-			break;
-		case 'H':
-			a.host = optarg;
-			break;
-		case 'p':
-			a.port = optarg;
-			break;
-		case 'u':
-			a.user = optarg;
-			break;
-		case 's':
-			secfile = optarg;
-			break;
-		case '1':
-			a.once = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || (jsonl && feed != NULL)) {
-		usage(stderr);
-		return 2;
-	}
+	if ((rc = bridge_options(argc, argv, "secret-file", &o, usage)) != 0)
+		return rc == -1 ? 0 : rc;
+	a.host = o.host;
+	a.port = o.port;
+	a.user = o.user;
+	a.once = o.once;
 	if ((a.secret = bridge_secret("callwatch-ami",
-	    "CALLWATCH_AMI_SECRET", secfile)) == NULL)
+	    "CALLWATCH_AMI_SECRET", o.secret_file)) == NULL)
 		return 2;
-	if (bridge_open(&a.b, "callwatch-ami", conf, feed, jsonl) == -1)
+	if (bridge_open(&a.b, "callwatch-ami", o.conf, o.feed, o.jsonl) == -1)
 		return 1;
 	smap_init(&a.calls, acall_key, (uint64_t)dur_wallclock());
-	while (!bridge_stop) {
-		ami_session(&a);
-		if (a.once || bridge_stop)
-			break;
-		bridge_wait(&a.b);
-	}
-	bridge_log(&a.b, "%lu events sent, %lu dropped", a.b.sent,
-	    a.b.dropped);
+	bridge_run(&a.b, a.once, ami_session, &a);
 	while ((c = smap_next(&a.calls, &it)) != NULL)
 		free(c);
 	smap_free(&a.calls);

@@ -6,6 +6,7 @@
  * doubling to 30 s, reset once logged in), secrets, clean UTF-8.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +34,71 @@ bridge_signal(int sig)
 {
 	(void)sig;
 	bridge_stop = 1;
+}
+
+/*
+ * The bridges' common command line: -c FILE, --feed EP | --jsonl, --host,
+ * --port, --username (when o->user is set), the secret's file option
+ * (secret_opt), --once, --help.  The defaults are in *o already.  0 to
+ * go on, or the exit status (0 after --help, 2 after a usage error).
+ */
+int
+bridge_options(int argc, char **argv, const char *secret_opt,
+    struct bridge_opts *o, void (*usage)(FILE *))
+{
+	const struct option longopts[] = {
+		{ "feed", required_argument, NULL, 'f' },
+		{ "jsonl", no_argument, NULL, 'j' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ o->user != NULL ? "username" : "-", required_argument, NULL,
+		  'u' },
+		{ secret_opt, required_argument, NULL, 's' },
+		{ "once", no_argument, NULL, '1' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'f':
+			o->feed = optarg;
+			break;
+		case 'j':
+			o->jsonl = true;
+			break;
+		case 'H':
+			o->host = optarg;
+			break;
+		case 'p':
+			o->port = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 's':
+			o->secret_file = optarg;
+			break;
+		case '1':
+			o->once = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || (o->jsonl && o->feed != NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
 }
 
 /* One line on stderr: "PROG: ...". */
@@ -124,7 +190,16 @@ bridge_emit(struct bridge *b, cJSON *o)
 		printf("%s\n", s);
 		fflush(stdout);
 		b->sent++;
-	} else if (zmq_send(b->push, s, strlen(s), 0) == -1) {
+	} else
+		bridge_emit_raw(b, s, strlen(s));
+	cJSON_free(s);
+}
+
+/* Send n bytes as they are (a telephony-format message). */
+void
+bridge_emit_raw(struct bridge *b, const char *s, size_t n)
+{
+	if (zmq_send(b->push, s, n, 0) == -1) {
 		b->dropped++;
 		if (!b->warned)
 			bridge_log(b, "the daemon at %s is not reading; "
@@ -134,7 +209,6 @@ bridge_emit(struct bridge *b, cJSON *o)
 		b->sent++;
 		b->warned = false;
 	}
-	cJSON_free(s);
 }
 
 /* A TCP connection to host:port, or -1 after a log line. */
@@ -169,6 +243,40 @@ bridge_connect(struct bridge *b, const char *host, const char *port)
 	/* A PBX that vanishes without a word is noticed. */
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
 	return fd;
+}
+
+/* Write all of s to fd; 0, or -1 with errno. */
+int
+bridge_write(int fd, const char *s)
+{
+	size_t	 n = strlen(s), off = 0;
+	ssize_t	 w;
+
+	while (off < n) {
+		if ((w = write(fd, s + off, n - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Run sessions (connect, talk, lose the connection) until stopped, with
+ * the back-off between them; just one with once.
+ */
+void
+bridge_run(struct bridge *b, bool once, void (*session)(void *), void *arg)
+{
+	while (!bridge_stop) {
+		session(arg);
+		if (once || bridge_stop)
+			break;
+		bridge_wait(b);
+	}
+	bridge_log(b, "%lu events sent, %lu dropped", b->sent, b->dropped);
 }
 
 /* Wait before the next try (interruptible), doubling the wait. */

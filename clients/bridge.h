@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <signal.h>
+#include <stdio.h>
 
 #include <cJSON.h>
 
@@ -24,13 +25,31 @@ struct bridge {
 	int		 backoff;	/* seconds before the next try */
 };
 
+/* The bridges' common options. */
+struct bridge_opts {
+	const char	*conf;
+	const char	*feed;
+	const char	*host;
+	const char	*port;
+	const char	*user;		/* NULL: no --username */
+	const char	*secret_file;
+	bool		 jsonl;
+	bool		 once;
+};
+
 extern volatile sig_atomic_t bridge_stop;
+
+int	 bridge_options(int, char **, const char *, struct bridge_opts *,
+	    void (*)(FILE *));
 
 int	 bridge_open(struct bridge *, const char *, const char *,
 	    const char *, bool);
 void	 bridge_close(struct bridge *);
 void	 bridge_emit(struct bridge *, cJSON *);
+void	 bridge_emit_raw(struct bridge *, const char *, size_t);
 int	 bridge_connect(struct bridge *, const char *, const char *);
+int	 bridge_write(int, const char *);
+void	 bridge_run(struct bridge *, bool, void (*)(void *), void *);
 void	 bridge_wait(struct bridge *);
 void	 bridge_connected(struct bridge *);
 char	*bridge_secret(const char *, const char *, const char *);

@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +18,7 @@
 #define AMI_CAPTURE	"feeds/asterisk13_ami_queue_call_debug_callme.txt"
 #define AMI_JSON_CAPTURE						\
 	"feeds/asterisk_ami_json_queue_blind_xfer_cacofonisk.json"
+#define AMI_BANNER	"Asterisk Call Manager/2.10.3\r\n"
 #define AMI_LOGIN_OK	"Response: Success\r\nActionID: callwatch-login\r\n" \
 			"Message: Authentication accepted\r\n\r\n"
 #define AMI_LOGIN_BAD	"Response: Error\r\nActionID: callwatch-login\r\n" \
@@ -231,64 +229,6 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 }
 END_TEST
 
-/*
- * A fake Asterisk: listens on a free port and serves n connections in
- * turn: the banner, the login read (appended to the file login), then
- * the reply (reply[i]) and payload[i] (both may be NULL), then close.
- */
-static pid_t
-fake_pbx(int *port, int n, const char *const *reply,
-    const char *const *payload, const size_t *plen, const char *login)
-{
-	struct sockaddr_in sa;
-	socklen_t	 sl = sizeof sa;
-	int		 ls, c, i, one = 1;
-	pid_t		 pid;
-
-	ck_assert_int_ge(ls = socket(AF_INET, SOCK_STREAM, 0), 0);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(listen(ls, 4), 0);
-	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	*port = ntohs(sa.sin_port);
-	if ((pid = fork()) != 0) {
-		close(ls);
-		return pid;
-	}
-	for (i = 0; i < n; i++) {
-		char	 buf[4096];
-		size_t	 got = 0;
-		ssize_t	 r;
-		FILE	*f;
-
-		if ((c = accept(ls, NULL, NULL)) == -1)
-			_exit(1);
-		if (write(c, "Asterisk Call Manager/2.10.3\r\n", 30) != 30)
-			_exit(1);
-		while (got + 1 < sizeof buf && (r = read(c, buf + got,
-		    sizeof buf - got - 1)) > 0) {
-			got += (size_t)r;
-			buf[got] = '\0';
-			if (strstr(buf, "\r\n\r\n") != NULL)
-				break;
-		}
-		if ((f = fopen(login, "a")) != NULL) {
-			fwrite(buf, 1, got, f);
-			fclose(f);
-		}
-		if (reply[i] != NULL &&
-		    write(c, reply[i], strlen(reply[i])) < 0)
-			_exit(1);
-		if (payload[i] != NULL && write(c, payload[i], plen[i]) < 0)
-			_exit(1);
-		close(c);
-	}
-	_exit(0);
-}
-
 /* The AMI capture as Asterisk sends it: CRLF, no debug lines. */
 static char *
 ami_capture(size_t *len)
@@ -365,7 +305,8 @@ START_TEST(ami_reads_a_real_queue_call)
 	int		 port;
 	pid_t		 srv;
 
-	srv = fake_pbx(&port, 1, reply, pay, &len, login);
+	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len, login,
+	    false);
 	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
 	    "--once", NULL)), 0);
 	ck_assert_int_eq(br_reap(srv), 0);
@@ -419,7 +360,8 @@ START_TEST(ami_into_the_daemon_through_reconnects)
 	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
 	    "control: {endpoint: \"%s\"}\n", b.feed, b.pub, b.ctl);
 	ck_assert_int_eq(bb_start(&b), 0);
-	srv = fake_pbx(&port, 3, reply, pay, len, br_path("login"));
+	srv = bb_fake_pbx(&port, 3, AMI_BANNER, reply, pay, len,
+	    br_path("login"), false);
 	br = ami_bridge(port, out, err, "--feed", b.feed, NULL);
 	while (got == 0 && (m = bb_recv(&b, 8000, topic, sizeof topic)) !=
 	    NULL) {
@@ -467,7 +409,8 @@ START_TEST(ami_survives_garbage)
 	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n");
 	len = (size_t)(w - g);
 	pay[0] = g;
-	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
+	    br_path("login"), false);
 	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
 	    "--once", NULL)), 0);
 	ck_assert_int_eq(br_reap(srv), 0);
@@ -486,18 +429,11 @@ static char *
 ami_json_capture(const char *prefix, size_t *len)
 {
 	char	*path = bb_data(AMI_JSON_CAPTURE), *text, *out;
-	FILE	*f = fopen(path, "r"), *m;
+	FILE	*m;
 	cJSON	*arr, *o, *kv;
 	size_t	 n = 0;
-	long	 sz;
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	rewind(f);
-	text = xcalloc(1, (size_t)sz + 1);
-	ck_assert_uint_eq(fread(text, 1, (size_t)sz, f), (size_t)sz);
-	fclose(f);
+	text = bb_slurp(path);
 	ck_assert_ptr_nonnull(arr = cJSON_Parse(text));
 	ck_assert_ptr_nonnull(m = open_memstream(&out, &n));
 	fputs(prefix, m);
@@ -543,7 +479,8 @@ START_TEST(ami_reads_a_real_blind_transfer)
 
 	cap = ami_json_capture("", &len);
 	pay[0] = cap;
-	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
+	    br_path("login"), false);
 	ck_assert_int_eq(br_reap(ami_bridge(port, out0, err, "--jsonl",
 	    "--once", NULL)), 0);
 	ck_assert_int_eq(br_reap(srv), 0);
@@ -551,7 +488,8 @@ START_TEST(ami_reads_a_real_blind_transfer)
 	free(cap);
 	cap = ami_json_capture(queue, &len);
 	pay[0] = cap;
-	srv = fake_pbx(&port, 1, reply, pay, &len, br_path("login"));
+	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
+	    br_path("login"), false);
 	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--jsonl",
 	    "--once", NULL)), 0);
 	ck_assert_int_eq(br_reap(srv), 0);

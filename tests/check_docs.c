@@ -672,6 +672,7 @@ START_TEST(man_pages_render_without_warnings)
 		{ "clients/callwatch-sim.1", "callwatch-sim" },
 		{ "clients/callwatch-qlog.1", "callwatch-qlog" },
 		{ "clients/callwatch-ami.1", "callwatch-ami" },
+		{ "clients/callwatch-esl.1", "callwatch-esl" },
 	};
 	bool	 mandoc = docs_have("mandoc"), groff = docs_have("groff");
 	size_t	 i;
@@ -769,7 +770,7 @@ static void
 docs_check_clients(const char *dest, bool there)
 {
 	static const char *const clients[] = { "callwatch", "callwatch-sim",
-	    "callwatch-qlog", "callwatch-ami" };
+	    "callwatch-qlog", "callwatch-ami", "callwatch-esl" };
 	char	*inst, *man, *src;
 	size_t	 i;
 

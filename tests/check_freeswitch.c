@@ -6,10 +6,12 @@
  * real daemon reading a PUB socket with a sub feed.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -336,6 +338,178 @@ START_TEST(a_sub_feed_drives_the_daemon)
 }
 END_TEST
 
+#define ESL_BANNER	"Content-Type: auth/request\n\n"
+#define ESL_AUTH_OK							\
+	"Content-Type: command/reply\nReply-Text: +OK accepted\n\n"
+#define ESL_AUTH_BAD							\
+	"Content-Type: command/reply\nReply-Text: -ERR invalid\n\n"
+
+/* Append one ESL message (headers for type, then body) to m. */
+static void
+esl_frame(FILE *m, const char *type, const char *body)
+{
+	fprintf(m, "Content-Length: %zu\nContent-Type: %s\n\n%s",
+	    strlen(body), type, body);
+}
+
+/* Run callwatch-esl with the password in the environment; its pid. */
+static pid_t
+esl_bridge(int port, const char *out, const char *err, const char *a1,
+    const char *a2)
+{
+	static char	 bin[256], p[16];
+	const char	*argv[] = { bin, "--port", p, a1, a2, NULL };
+
+	snprintf(bin, sizeof bin, "%s/callwatch-esl", bb_build());
+	snprintf(p, sizeof p, "%d", port);
+	setenv("CALLWATCH_ESL_PASSWORD", "s3cret", 1);
+	return bb_spawn(argv, out, err);
+}
+
+/*
+ * A fake FreeSWITCH event socket serves a queue call in event-json, the
+ * two real captures in event-plain and some garbage; callwatch-esl logs
+ * in, subscribes and forwards; the daemon (a pull feed, format
+ * freeswitch) raises the call's alerts and skips the captures.
+ */
+START_TEST(esl_into_the_daemon)
+{
+	struct bb	 b;
+	char		 topic[256], *s, *pay, *cap, *path, log[160], o[160];
+	char		 e[160];
+	const char	*want[] = { "long_wait/firing", "long_wait/resolved",
+	    "long_hold/firing", "long_hold/resolved", "long_call/firing" };
+	const char	*reply[1] = { ESL_AUTH_OK }, *pays[1];
+	size_t		 plen, got = 0;
+	FILE		*m;
+	cJSON		*msg;
+	int		 port, st;
+	pid_t		 srv, br;
+
+	bb_init(&b);
+	bb_write_conf(&b, "daemon: {clock: event, state_file: \"\"}\n"
+	    "feeds: [{name: fs, endpoint: \"%s\", format: freeswitch}]\n"
+	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
+	    "control: {endpoint: \"%s\"}\n", b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(bb_start(&b), 0);
+	snprintf(t0s, sizeof t0s, "%d", T0);
+	ck_assert_ptr_nonnull(m = open_memstream(&pay, &plen));
+	fputs("Content-Type: command/reply\nReply-Text: +OK event listener "
+	    "enabled json\n\n", m);
+#define ESL(x)	do { s = (x); esl_frame(m, "text/event-json", s); \
+		    cJSON_free(s); } while (0)
+	ESL(fs_event("CUSTOM", 0, "Event-Subclass", "callcenter::info",
+	    "CC-Action", "member-queue-start", "CC-Queue", "support",
+	    "CC-Member-Session-UUID", FS_MEMBER, "CC-Member-Joined-Time",
+	    t0s, NULL));
+	fputs("a line of garbage with no end\n\n", m);
+	esl_frame(m, "text/event-json", "nope!");
+	ESL(fs_event("CUSTOM", 90, "Event-Subclass", "callcenter::info",
+	    "CC-Action", "bridge-agent-start", "CC-Queue", "support",
+	    "CC-Member-Session-UUID", FS_MEMBER, "CC-Agent", "1000@default",
+	    "CC-Agent-UUID", FS_AGENT_LEG, NULL));
+	ESL(fs_event("CHANNEL_HOLD", 100, "Unique-ID", FS_AGENT_LEG, NULL));
+	ESL(fs_event("CHANNEL_UNHOLD", 250, "Unique-ID", FS_AGENT_LEG, NULL));
+	path = bb_data("feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_2015."
+	    "txt");
+	cap = bb_slurp(path);
+	esl_frame(m, "text/event-plain", cap);
+	free(cap);
+	free(path);
+	path = bb_data("feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_with_"
+	    "hold_2018.txt");
+	cap = bb_slurp(path);
+	esl_frame(m, "text/event-plain", cap);
+	free(cap);
+	free(path);
+	ESL(fs_event("CUSTOM", 400, "Event-Subclass", "callcenter::info",
+	    "CC-Action", "bridge-agent-end", "CC-Queue", "support",
+	    "CC-Member-Session-UUID", FS_MEMBER, "CC-Agent-UUID",
+	    FS_AGENT_LEG, NULL));
+#undef ESL
+	fputs("Content-Type: text/disconnect-notice\nContent-Length: 0\n\n",
+	    m);
+	fclose(m);
+	pays[0] = pay;
+	snprintf(log, sizeof log, "%s/esl.log", b.dir);
+	snprintf(o, sizeof o, "%s/esl.out", b.dir);
+	snprintf(e, sizeof e, "%s/esl.err", b.dir);
+	srv = bb_fake_pbx(&port, 1, ESL_BANNER, reply, pays, &plen, log,
+	    true);
+	br = esl_bridge(port, o, e, "--feed", b.feed);
+	while (got < sizeof want / sizeof want[0] &&
+	    (msg = bb_recv(&b, 5000, topic, sizeof topic)) != NULL) {
+		char	 key[64];
+
+		snprintf(key, sizeof key, "%s/%s", bb_str(msg, "rule"),
+		    bb_str(msg, "state"));
+		if (strncmp(topic, "alert/support/", 14) == 0)
+			ck_assert_str_eq(key, want[got++]);
+		cJSON_Delete(msg);
+	}
+	ck_assert_msg(got == sizeof want / sizeof want[0], "alerts %zu (see "
+	    "%s)", got, e);
+	/* The two captures and the bad body: skipped, not calls. */
+	ck_assert(bb_wait_stat(&b, "skipped", 3, 3000));
+	ck_assert_int_eq(waitpid(srv, &st, 0), srv);
+	ck_assert(bb_file_has(log, "auth s3cret"));
+	ck_assert(bb_file_has(log, "event json HEARTBEAT CHANNEL_HOLD "
+	    "CHANNEL_UNHOLD CUSTOM callcenter::info"));
+	ck_assert(bb_wait_file(e, "says it disconnects", 3000));
+	ck_assert_int_eq(bb_reap(br, SIGTERM), 0);
+	ck_assert(bb_file_has(e, "subscribed at 127.0.0.1:"));
+	free(pay);
+	bb_cleanup(&b);
+}
+END_TEST
+
+/* A refused password is said and tried again; the next one works. */
+START_TEST(esl_retries_a_refused_password)
+{
+	char		 dir[64], log[128], o[128], e[128], *s;
+	const char	*reply[2] = { ESL_AUTH_BAD, ESL_AUTH_OK }, *pays[2];
+	size_t		 plen[2];
+	FILE		*m;
+	int		 port;
+	pid_t		 srv, br;
+
+	bb_tmpdir(dir, sizeof dir, "cwesl");
+	snprintf(log, sizeof log, "%s/log", dir);
+	snprintf(o, sizeof o, "%s/out", dir);
+	snprintf(e, sizeof e, "%s/err", dir);
+	pays[0] = NULL;
+	plen[0] = 0;
+	ck_assert_ptr_nonnull(m = open_memstream(&s, &plen[1]));
+	fputs("Content-Type: command/reply\nReply-Text: +OK\n\n", m);
+	esl_frame(m, "text/event-json", "{\"Event-Name\":\"HEARTBEAT\"}");
+	fclose(m);
+	pays[1] = s;
+	srv = bb_fake_pbx(&port, 2, ESL_BANNER, reply, pays, plen, log, true);
+	br = esl_bridge(port, o, e, "--jsonl", NULL);
+	ck_assert(bb_wait_file(o, "{\"Event-Name\":\"HEARTBEAT\"}", 8000));
+	ck_assert_int_eq(bb_reap(br, SIGTERM), 0);
+	ck_assert_int_eq(bb_reap(srv, SIGTERM), 0);
+	ck_assert(bb_file_has(e, "the password was refused: -ERR invalid"));
+	ck_assert(bb_file_has(e, "retrying in 1 s"));
+	free(s);
+	bb_rmdir(dir);
+}
+END_TEST
+
+/* No password, no start. */
+START_TEST(esl_needs_a_password)
+{
+	char		 bin[256], out[4096];
+	const char	*argv[] = { bin, "--jsonl", NULL };
+
+	snprintf(bin, sizeof bin, "%s/callwatch-esl", bb_build());
+	unsetenv("CALLWATCH_ESL_PASSWORD");
+	ck_assert_int_eq(bb_run(argv, out, sizeof out), 2);
+	ck_assert_ptr_nonnull(strstr(out, "no secret: set "
+	    "CALLWATCH_ESL_PASSWORD or give --secret-file FILE"));
+}
+END_TEST
+
 static Suite *
 fs_suite(void)
 {
@@ -351,6 +525,9 @@ fs_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(bbx, 60);
 	tcase_add_test(bbx, a_sub_feed_drives_the_daemon);
+	tcase_add_test(bbx, esl_into_the_daemon);
+	tcase_add_test(bbx, esl_retries_a_refused_password);
+	tcase_add_test(bbx, esl_needs_a_password);
 	suite_add_tcase(s, bbx);
 	return s;
 }

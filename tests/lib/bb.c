@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -71,6 +72,88 @@ bb_data(const char *name)
 	ck_abort_msg("the data file %s cannot be read (%s): set CW_DATA to "
 	    "the folder holding it", cand[n - 1], strerror(errno));
 	return NULL;
+}
+
+/* Whether buf holds the end of a header block (LF or CRLF lines). */
+static bool
+bb_block_end(const char *buf)
+{
+	return strstr(buf, "\n\n") != NULL || strstr(buf, "\r\n\r\n") != NULL;
+}
+
+/* Read from c until a block ends; append what came to the file log. */
+static void
+bb_fake_read(int c, const char *log)
+{
+	char	 buf[4096];
+	size_t	 got = 0;
+	ssize_t	 r;
+	FILE	*f;
+
+	buf[0] = '\0';
+	while (got + 1 < sizeof buf && (r = read(c, buf + got,
+	    sizeof buf - got - 1)) > 0) {
+		got += (size_t)r;
+		buf[got] = '\0';
+		if (bb_block_end(buf))
+			break;
+	}
+	if ((f = fopen(log, "a")) != NULL) {
+		fwrite(buf, 1, got, f);
+		fclose(f);
+	}
+}
+
+/*
+ * A fake PBX (AMI or ESL) in a child process: listens on a free loopback
+ * port (*port) and serves n connections in turn: the banner, a block
+ * read (the login, appended to the file log), reply[i], one more block
+ * read when more_after and the reply accepted (+OK or Success: ESL's
+ * subscription), payload[i] (plen[i] bytes), close.  NULL replies and
+ * payloads are not sent.  Its pid; it exits 0 after the n-th.
+ */
+pid_t
+bb_fake_pbx(int *port, int n, const char *banner, const char *const *reply,
+    const char *const *payload, const size_t *plen, const char *log,
+    bool more_after)
+{
+	struct sockaddr_in sa;
+	socklen_t	 sl = sizeof sa;
+	int		 ls, c, i, one = 1;
+	pid_t		 pid;
+
+	ck_assert_int_ge(ls = socket(AF_INET, SOCK_STREAM, 0), 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(ls, 4), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	if ((pid = fork()) != 0) {
+		ck_assert_int_ge(pid, 0);
+		close(ls);
+		return pid;
+	}
+	for (i = 0; i < n; i++) {
+		if ((c = accept(ls, NULL, NULL)) == -1)
+			_exit(1);
+		if (write(c, banner, strlen(banner)) < 0)
+			_exit(1);
+		bb_fake_read(c, log);
+		if (reply[i] != NULL &&
+		    write(c, reply[i], strlen(reply[i])) < 0)
+			_exit(1);
+		if (more_after && reply[i] != NULL &&
+		    (strstr(reply[i], "+OK") != NULL ||
+		    strstr(reply[i], "Success") != NULL))
+			bb_fake_read(c, log);
+		if (payload[i] != NULL && write(c, payload[i], plen[i]) < 0)
+			_exit(1);
+		close(c);
+	}
+	_exit(0);
 }
 
 /* Wall-clock seconds. */
@@ -348,6 +431,24 @@ bool
 bb_log_has(struct bb *b, const char *s)
 {
 	return bb_file_has(b->log, s);
+}
+
+/* A whole file, NUL-terminated (the caller frees it). */
+char *
+bb_slurp(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	char	*s;
+	long	 n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	ck_assert_ptr_nonnull(s = calloc(1, (size_t)n + 1));
+	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
 }
 
 /* How many lines of the file at path contain s. */

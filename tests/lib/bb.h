@@ -46,11 +46,14 @@ bool		 bb_log_has(struct bb *, const char *);
 bool		 bb_wait_log(struct bb *, const char *, int);
 bool		 bb_file_has(const char *, const char *);
 int		 bb_file_count(const char *, const char *);
+char		*bb_slurp(const char *);
 void		 bb_tmpdir(char *, size_t, const char *);
 void		 bb_rmdir(const char *);
 bool		 bb_wait_file(const char *, const char *, int);
 pid_t		 bb_spawn(const char *const *, const char *, const char *);
 int		 bb_reap(pid_t, int);
+pid_t		 bb_fake_pbx(int *, int, const char *, const char *const *,
+		    const char *const *, const size_t *, const char *, bool);
 bool		 bb_wait_stat(struct bb *, const char *, double, int);
 const char	*bb_str(const cJSON *, const char *);
 double		 bb_num(const cJSON *, const char *);
