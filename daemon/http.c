@@ -69,10 +69,11 @@ http_counters(struct evbuffer *b, const struct daemon *d)
 	    "callwatch_events_total{result=\"duplicate\"} %llu\n"
 	    "callwatch_events_total{result=\"ignored\"} %llu\n"
 	    "callwatch_events_total{result=\"heartbeat\"} %llu\n"
+	    "callwatch_events_total{result=\"skipped\"} %llu\n"
 	    "callwatch_events_total{result=\"rejected\"} %llu\n",
 	    (unsigned long long)n->applied, (unsigned long long)n->duplicates,
 	    (unsigned long long)n->ignored, (unsigned long long)n->heartbeats,
-	    (unsigned long long)rejected);
+	    (unsigned long long)n->skipped, (unsigned long long)rejected);
 	http_head(b, "callwatch_rejected_total", "counter",
 	    "Feed messages rejected, by reason.");
 	for (i = 0; i < REJ_COUNT; i++)

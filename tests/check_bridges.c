@@ -387,7 +387,8 @@ END_TEST
 
 /*
  * Garbage from the PBX: binary noise, lines that are no field, 70 KB with
- * no block end, bad UTF-8 in a value.  The bridge drops what is not AMI,
+ * no block end, bad UTF-8 in a value; then a good block with a
+ * Timestamp.  The bridge drops what is not AMI,
  * cleans what it keeps, and carries on to the next good block.
  */
 START_TEST(ami_survives_garbage)
@@ -405,6 +406,7 @@ START_TEST(ami_survives_garbage)
 	memset(w, 'x', junk);
 	w += junk;
 	w += sprintf(w, "\r\n\r\nEvent: QueueCallerJoin\r\nQueue: sales\r\n"
+	    "Timestamp: 1700000000.250000\r\n"
 	    "CallerIDNum: 55\xff" "5\r\nUniqueid: g.1\r\n\r\n"
 	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n");
 	len = (size_t)(w - g);
@@ -415,8 +417,9 @@ START_TEST(ami_survives_garbage)
 	    "--once", NULL)), 0);
 	ck_assert_int_eq(br_reap(srv), 0);
 	ck_assert(bb_file_has(err, "bytes that are no AMI block"));
+	/* Its own time (timestampevents = yes), not the arrival's. */
 	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
-	    "\"g.1\","), 1);
+	    "\"g.1\",\"ts\":1700000000.25,"), 1);
 	ck_assert_int_eq(br_count(out, "\"caller\":\"55?5\""), 1);
 	ck_assert_int_eq(br_count(out, "{\"type\":\"abandoned\",\"call_id\":"
 	    "\"g.1\","), 1);

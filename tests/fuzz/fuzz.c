@@ -92,6 +92,12 @@ fuzz_config(void)
 
 	cfg->clock = CLOCK_EVENT;
 	cfg->stats_interval = 0;
+	/* A FreeSWITCH feed beside the callwatch one (fuzz_send_feed). */
+	cfg->feeds = xcalloc(1, sizeof *cfg->feeds);
+	cfg->nfeeds = 1;
+	cfg->feeds[0].name = xstrdup("fs");
+	cfg->feeds[0].endpoint = xstrdup("ipc:///nonexistent/fuzz-fs");
+	cfg->feeds[0].format = FORMAT_FREESWITCH;
 	return cfg;
 }
 
@@ -266,10 +272,18 @@ fuzz_copy_free(char *c, size_t len)
 void
 fuzz_send(struct fuzzd *fd, const void *msg, size_t len)
 {
+	fuzz_send_feed(fd, "fuzz", msg, len);
+}
+
+/* Feed one message through the feed called name (its format). */
+void
+fuzz_send_feed(struct fuzzd *fd, const char *name, const void *msg,
+    size_t len)
+{
 	char	*c = fuzz_copy(msg, len);
 
 	fd->fed++;
-	daemon_message(fd->d, c, len, "fuzz");
+	daemon_message(fd->d, c, len, name);
 	fuzz_copy_free(c, len);
 	if (fd->d->now < fd->now)
 		fuzz_fail("the event clock went back");
@@ -489,7 +503,7 @@ fuzz_check_counters(struct fuzzd *fd)
 {
 	const struct counters *n = &fd->d->n;
 	uint64_t	 sum = n->heartbeats + n->applied + n->duplicates +
-			    n->ignored;
+			    n->ignored + n->skipped;
 	int		 i;
 
 	for (i = 0; i < REJ_COUNT; i++)

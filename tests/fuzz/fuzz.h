@@ -35,6 +35,7 @@ struct config *fuzz_config(void);
 struct fuzzd *fuzz_new(struct config *);
 void	 fuzz_free(struct fuzzd *);
 void	 fuzz_send(struct fuzzd *, const void *, size_t);
+void	 fuzz_send_feed(struct fuzzd *, const char *, const void *, size_t);
 void	 fuzz_sendf(struct fuzzd *, const char *, ...) CW_PRINTF(2, 3);
 cJSON	*fuzz_request(struct fuzzd *, const void *, size_t);
 void	 fuzz_check(struct fuzzd *);

@@ -2,7 +2,8 @@
  * libFuzzer harness for the feed path.  Each input is a run of lines on a
  * fresh daemon with the event clock; each line is one feed message
  * through daemon_message() (decode, the call state machine, timers,
- * alerts, publish), except that a line starting with '#' is a control
+ * alerts, publish); a line starting with '@' goes through the FreeSWITCH
+ * feed instead (format freeswitch), one starting with '#' is a control
  * request (so the fuzzer can snapshot or reload between events; reloads
  * take turns between two configs and a missing file, and only the first
  * FUZZ_FEED_RELOADS of an input are sent, as each parses a whole config).
@@ -33,6 +34,8 @@ static const char fuzz_feed_conf_a[] =
 	"  log_level: debug\n"
 	"feeds:\n"
 	"  - {name: fuzz, endpoint: \"ipc:///nonexistent/fuzz-a\"}\n"
+	"  - {name: fs, endpoint: \"ipc:///nonexistent/fuzz-a-fs\", "
+	"format: freeswitch}\n"
 	"publish: {stats_interval: 0}\n"
 	"defaults:\n"
 	"  normal: [2m, 3m]\n"
@@ -58,6 +61,8 @@ static const char fuzz_feed_conf_b[] =
 	"  log_level: debug\n"
 	"feeds:\n"
 	"  - {name: fuzz, endpoint: \"ipc:///nonexistent/fuzz-b\"}\n"
+	"  - {name: fs, endpoint: \"ipc:///nonexistent/fuzz-b-fs\", "
+	"format: freeswitch}\n"
 	"publish: {stats_interval: 0}\n"
 	"defaults:\n"
 	"  normal: [10s, 20s]\n"
@@ -134,6 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > 0 && *p == '#')
 			fuzz_feed_control(fd, p + 1, len - 1, requests++,
 			    &reloads);
+		else if (len > 0 && *p == '@')
+			fuzz_send_feed(fd, "fs", p + 1, len - 1);
 		else
 			fuzz_send(fd, p, len);
 		if (++lines % FUZZ_FEED_CHECK == 0)
