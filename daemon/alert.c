@@ -171,10 +171,9 @@ alert_json(const struct daemon *d, const struct call *c,
 	cJSON_AddStringToObject(o, CW_F_RULE, rule_name(a->rule));
 	cJSON_AddStringToObject(o, CW_F_SEVERITY, sev_name(a->sev));
 	call_json_names(o, c);
-	cJSON_AddNumberToObject(o, CW_F_VALUE, dur_seconds(a->value));
-	cJSON_AddNumberToObject(o, CW_F_THRESHOLD,
-	    dur_seconds(a->threshold));
-	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(a->ts));
+	dur_json_add(o, CW_F_VALUE, a->value);
+	dur_json_add(o, CW_F_THRESHOLD, a->threshold);
+	dur_json_add(o, CW_F_TS, a->ts);
 	cJSON_AddStringToObject(o, CW_F_MESSAGE, msg);
 	if (a->state == ALERT_ACKED) {
 		cJSON_AddStringToObject(o, "acked_by", a->by);

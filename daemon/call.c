@@ -344,15 +344,15 @@ call_publish_on(struct daemon *d, const struct call *c, const struct queue *q,
 	char	 topic[CW_MAX_NAME + 16];
 	cJSON	*o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
-	cJSON_AddStringToObject(o, CW_F_KIND, "call");
-	cJSON_AddStringToObject(o, "event", event);
-	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(t));
+	json_int(o, CW_F_SEQ, 0);
+	json_ref(o, CW_F_KIND, "call");
+	json_ref(o, "event", event);
+	dur_json_add(o, CW_F_TS, t);
 	call_json_fill(o, c, t);
 	if (end != NULL)
-		cJSON_AddStringToObject(o, "end", end);
+		json_ref(o, "end", end);
 	if (from != NULL)
-		cJSON_AddStringToObject(o, "moved_from", from->name);
+		json_ref(o, "moved_from", from->name);
 	snprintf(topic, sizeof topic, "%s%s", CW_TOPIC_CALL, q->name);
 	pub_send(d->pub, topic, o);
 	cJSON_Delete(o);
@@ -974,16 +974,6 @@ call_timer(struct daemon *d, struct call *c, cw_time t)
 	return true;
 }
 
-/* Add a time field: seconds, or null when unknown. */
-static void
-call_json_time(cJSON *o, const char *name, cw_time t)
-{
-	if (t == CW_TIME_NONE)
-		cJSON_AddNullToObject(o, name);
-	else
-		cJSON_AddNumberToObject(o, name, dur_seconds(t));
-}
-
 /* The highest severity among the call's open alerts. */
 enum sev
 call_level(const struct call *c)
@@ -1001,18 +991,10 @@ call_level(const struct call *c)
 void
 call_json_names(cJSON *o, const struct call *c)
 {
-	const char	*caller = call_caller(c);
-
-	cJSON_AddStringToObject(o, CW_F_CALL_ID, c->id);
-	cJSON_AddStringToObject(o, CW_F_QUEUE, c->q->name);
-	if (c->agent != NULL)
-		cJSON_AddStringToObject(o, CW_F_AGENT, c->agent->s);
-	else
-		cJSON_AddNullToObject(o, CW_F_AGENT);
-	if (caller != NULL)
-		cJSON_AddStringToObject(o, CW_F_CALLER, caller);
-	else
-		cJSON_AddNullToObject(o, CW_F_CALLER);
+	json_ref(o, CW_F_CALL_ID, c->id);
+	json_ref(o, CW_F_QUEUE, c->q->name);
+	json_ref(o, CW_F_AGENT, c->agent != NULL ? c->agent->s : NULL);
+	json_ref(o, CW_F_CALLER, call_caller(c));
 }
 
 /* A call as listed in a snapshot (SPEC 6), figures at now. */
@@ -1032,18 +1014,14 @@ call_json_fill(cJSON *o, const struct call *c, cw_time now)
 	enum sev	 lvl = call_level(c);
 
 	call_json_names(o, c);
-	cJSON_AddStringToObject(o, CW_F_STATE,
-	    call_state_name((enum call_state)c->state));
-	call_json_time(o, "handle_time", call_handle_time(c, now));
-	call_json_time(o, "wait_time", call_wait_time(c, now));
-	cJSON_AddNumberToObject(o, "holds", c->holds);
-	cJSON_AddNumberToObject(o, "transfers", c->transfers);
-	call_json_time(o, "queued_at", c->queued_at);
-	call_json_time(o, "answered_at", c->answered_at);
-	if (lvl != SEV_NONE)
-		cJSON_AddStringToObject(o, "level", sev_name(lvl));
-	else
-		cJSON_AddNullToObject(o, "level");
+	json_ref(o, CW_F_STATE, call_state_name((enum call_state)c->state));
+	json_time(o, "handle_time", call_handle_time(c, now));
+	json_time(o, "wait_time", call_wait_time(c, now));
+	json_int(o, "holds", c->holds);
+	json_int(o, "transfers", c->transfers);
+	json_time(o, "queued_at", c->queued_at);
+	json_time(o, "answered_at", c->answered_at);
+	json_ref(o, "level", lvl != SEV_NONE ? sev_name(lvl) : NULL);
 }
 
 /* Append one time: µs, or null when unknown. */

@@ -162,6 +162,11 @@ void	 dur_format_range(cw_time, cw_time, char *, size_t);
 cw_time	 dur_wallclock(void);
 cw_time	 dur_monotonic(void);
 double	 dur_seconds(cw_time);
+const char *dur_json(cw_time, char *, size_t);
+void	 dur_json_add(struct cJSON *, const char *, cw_time);
+void	 json_ref(struct cJSON *, const char *, const char *);
+void	 json_int(struct cJSON *, const char *, int64_t);
+void	 json_time(struct cJSON *, const char *, cw_time);
 
 /* names.c: the names of enums on the wire and in the config. */
 const char *sev_name(enum sev);

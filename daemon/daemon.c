@@ -338,10 +338,9 @@ daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)
 	cJSON_AddNullToObject(o, CW_F_AGENT);
 	cJSON_AddNullToObject(o, CW_F_CALLER);
 	cJSON_AddStringToObject(o, "feed", name);
-	cJSON_AddNumberToObject(o, CW_F_VALUE, dur_seconds(t - w->since));
-	cJSON_AddNumberToObject(o, CW_F_THRESHOLD,
-	    dur_seconds(d->cfg->feed_timeout));
-	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(t));
+	dur_json_add(o, CW_F_VALUE, t - w->since);
+	dur_json_add(o, CW_F_THRESHOLD, d->cfg->feed_timeout);
+	dur_json_add(o, CW_F_TS, t);
 	cJSON_AddStringToObject(o, CW_F_MESSAGE, msg);
 	return o;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cJSON.h>
+
 #include "cw.h"
 
 static const struct {
@@ -149,4 +151,94 @@ double
 dur_seconds(cw_time t)
 {
 	return (double)t / (double)CW_SEC;
+}
+
+/* The digits of v (at least min of them) ending before end; the first. */
+static char *
+dur_digits(char *end, uint64_t v, int min)
+{
+	int	 n = 0;
+
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+		n++;
+	} while (v != 0 || n < min);
+	return end;
+}
+
+/*
+ * Microseconds as a JSON number of seconds, exactly and without floating
+ * point ("1796176020.769", "4", "-0.8"): what every time and figure of a
+ * published object goes through (libc's float printing, which cJSON
+ * uses and then reads back to check, was most of a message's cost).
+ */
+const char *
+dur_json(cw_time t, char *buf, size_t len)
+{
+	char		 tmp[32], *p = tmp + sizeof tmp;
+	uint64_t	 u = t < 0 ? (uint64_t)-(t + 1) + 1 : (uint64_t)t;
+	uint64_t	 frac = u % CW_SEC;
+	int		 digits = 6;
+
+	*--p = '\0';
+	if (frac != 0) {
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		p = dur_digits(p, frac, digits);
+		*--p = '.';
+	}
+	p = dur_digits(p, u / CW_SEC, 1);
+	if (t < 0)
+		*--p = '-';
+	snprintf(buf, len, "%s", p);
+	return buf;
+}
+
+/*
+ * Add name: t µs in seconds (dur_json) to object o.  name must be a
+ * constant (it is not copied), as with the json_* helpers below.
+ */
+void
+dur_json_add(cJSON *o, const char *name, cw_time t)
+{
+	char	 buf[32];
+
+	cJSON_AddItemToObjectCS(o, name, cJSON_CreateRaw(dur_json(t, buf,
+	    sizeof buf)));
+}
+
+/*
+ * Members of the objects the daemon publishes, without copies: name is a
+ * constant and s must outlive the object (it is printed before anything
+ * that owns s can change).  A call/ message is built for nearly every
+ * event; copying each key and value was most of its allocations.
+ */
+void
+json_ref(cJSON *o, const char *name, const char *s)
+{
+	cJSON_AddItemToObjectCS(o, name, s != NULL ?
+	    cJSON_CreateStringReference(s) : cJSON_CreateNull());
+}
+
+/* name: v, an integer (printed as one, not through a double). */
+void
+json_int(cJSON *o, const char *name, int64_t v)
+{
+	char	 buf[32];
+
+	cJSON_AddItemToObjectCS(o, name, cJSON_CreateRaw(dur_json(v * CW_SEC,
+	    buf, sizeof buf)));
+}
+
+/* name: t in seconds, or null when unknown. */
+void
+json_time(cJSON *o, const char *name, cw_time t)
+{
+	if (t == CW_TIME_NONE)
+		cJSON_AddItemToObjectCS(o, name, cJSON_CreateNull());
+	else
+		dur_json_add(o, name, t);
 }

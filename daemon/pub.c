@@ -84,10 +84,15 @@ uint64_t
 pub_send(struct pub *p, const char *topic, cJSON *obj)
 {
 	cJSON	*seq = cJSON_GetObjectItemCaseSensitive(obj, CW_F_SEQ);
+	char	 num[24];
 
 	if (seq == NULL)
 		fatalx("pub_send: object without seq");
-	cJSON_SetNumberValue(seq, (double)++p->seq);
+	/* An integer, printed as one (cJSON prints a double and reads it
+	 * back to check, slow for a 16-digit seq). */
+	snprintf(num, sizeof num, "%llu", (unsigned long long)++p->seq);
+	cJSON_ReplaceItemInObjectCaseSensitive(obj, CW_F_SEQ,
+	    cJSON_CreateRaw(num));
 	buf_reset(&p->b);
 	buf_add_json(&p->b, obj);
 	if (p->sock != NULL) {

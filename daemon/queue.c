@@ -323,10 +323,11 @@ queue_idle(const struct queue *q, cw_time now)
 cJSON *
 queue_stats_json(const struct queue *q, cw_time now)
 {
-	cJSON		*o = cJSON_CreateObject();
+	cJSON		*o = cJSON_CreateObject(), *normal;
 	struct qbucket	 h;
 	cw_time		 longest = 0;
 	uint32_t	 offered;
+	char		 num[32];
 
 	queue_hour(q, now, &h);
 	if (q->nwait > 0 && queue_oldest(q) < now)
@@ -335,19 +336,21 @@ queue_stats_json(const struct queue *q, cw_time now)
 	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
 	cJSON_AddStringToObject(o, CW_F_KIND, "stats");
 	cJSON_AddStringToObject(o, CW_F_QUEUE, q->name);
-	cJSON_AddNumberToObject(o, CW_F_TS, dur_seconds(now));
+	dur_json_add(o, CW_F_TS, now);
 	cJSON_AddNumberToObject(o, "waiting", q->nstate[CALL_QUEUED]);
-	cJSON_AddNumberToObject(o, "longest_wait", dur_seconds(longest));
+	dur_json_add(o, "longest_wait", longest);
 	cJSON_AddNumberToObject(o, "talking", q->nstate[CALL_TALKING]);
 	cJSON_AddNumberToObject(o, "on_hold", q->nstate[CALL_ON_HOLD]);
 	cJSON_AddNumberToObject(o, "wrapup", q->nstate[CALL_WRAPUP]);
 	cJSON_AddNumberToObject(o, "over_normal", q->over_normal);
-	cJSON_AddItemToObject(o, "normal", cJSON_CreateDoubleArray((double[]){
-	    dur_seconds(q->r.normal[0]), dur_seconds(q->r.normal[1]) }, 2));
+	normal = cJSON_AddArrayToObject(o, "normal");
+	cJSON_AddItemToArray(normal, cJSON_CreateRaw(dur_json(q->r.normal[0],
+	    num, sizeof num)));
+	cJSON_AddItemToArray(normal, cJSON_CreateRaw(dur_json(q->r.normal[1],
+	    num, sizeof num)));
 	cJSON_AddNumberToObject(o, "handled", h.handled);
 	if (h.handled > 0)
-		cJSON_AddNumberToObject(o, "aht",
-		    dur_seconds(h.handle_sum / h.handled));
+		dur_json_add(o, "aht", h.handle_sum / h.handled);
 	else
 		cJSON_AddNullToObject(o, "aht");
 	cJSON_AddNumberToObject(o, "abandoned", h.abandoned);

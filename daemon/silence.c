@@ -165,8 +165,8 @@ silence_json(const struct silence *s)
 		cJSON_AddStringToObject(m, CW_F_RULE,
 		    rule_name((enum rule)s->rule));
 	cJSON_AddItemToObject(o, "match", m);
-	cJSON_AddNumberToObject(o, "starts", dur_seconds(s->starts));
-	cJSON_AddNumberToObject(o, "ends", dur_seconds(s->until));
+	dur_json_add(o, "starts", s->starts);
+	dur_json_add(o, "ends", s->until);
 	cJSON_AddStringToObject(o, "by", s->by);
 	cJSON_AddStringToObject(o, "comment", s->comment);
 	return o;

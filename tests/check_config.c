@@ -317,6 +317,29 @@ START_TEST(durations_take_every_unit)
 }
 END_TEST
 
+/* Times go out as exact JSON numbers of seconds (dur_json). */
+START_TEST(times_print_as_exact_seconds)
+{
+	static const struct {
+		cw_time		 t;
+		const char	*s;
+	} cases[] = {
+		{ 0, "0" }, { 4 * CW_SEC, "4" }, { 4452000, "4.452" },
+		{ 500000, "0.5" }, { 5, "0.000005" }, { 123000, "0.123" },
+		{ 1796176020769000LL, "1796176020.769" },
+		{ 1796176020769123LL, "1796176020.769123" },
+		{ -800000, "-0.8" }, { -3 * CW_SEC, "-3" },
+		{ 10 * CW_SEC + 100, "10.0001" },
+	};
+	char	 buf[32];
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(dur_json(cases[i].t, buf, sizeof buf),
+		    cases[i].s);
+}
+END_TEST
+
 START_TEST(bad_durations_say_why)
 {
 	load(FEED
@@ -1283,6 +1306,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, defaults_are_the_documented_values);
+	tcase_add_test(tc, times_print_as_exact_seconds);
 	tcase_add_test(tc, absent_keys_take_the_defaults);
 	tcase_add_test(tc, shipped_config_is_the_defaults_plus_its_feed);
 	tcase_add_test(tc, durations_take_every_unit);
