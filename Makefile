@@ -162,7 +162,10 @@ valgrind: $(TEST_BINS)
 # Benchmarks (never part of check).  The JSON comparison needs json-c and
 # jansson besides cJSON; they are installed here, not by `deps`.
 BENCH_PKGS = libcjson json-c jansson
-bench: all
+# The real month, for the replay figure (as tests/check_replay_bank finds it).
+BANK_TSV ?= $(firstword $(wildcard $(CURDIR)/../shared/data/anonymous-bank-1999-02.tsv \
+	    /work/shared/data/anonymous-bank-1999-02.tsv))
+bench: all $(TEST_TOOL_BINS)
 	@for p in $(BENCH_PKGS); do pkg-config --exists $$p || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -175,6 +178,12 @@ bench: all
 	  -o $(BUILD)/bench/bench_json tests/bench/bench_json.c $(LIBCW) \
 	  $$(pkg-config --libs $(BENCH_PKGS)) $(PKG_LIBS) -lm
 	$(BUILD)/bench/bench_json --json $(BUILD)/bench/json.json
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	  $$(pkg-config --cflags libzmq libcjson) -o $(BUILD)/bench/bench \
+	  tests/bench/bench.c $$(pkg-config --libs libzmq libcjson) \
+	  -lpthread -lm
+	$(BUILD)/bench/bench --json $(BUILD)/bench/bench.json $(BENCH_ARGS) \
+	  $(BUILD) $(BANK_TSV)
 
 # The daemon on the default config with the simulated floor in front of
 # it (at 10:00, whatever the time) and callwatch top on the terminal (tail
