@@ -559,11 +559,10 @@ bench_fanout(double alone)
 	static struct fan f;
 	struct msgs	 m = { 0 };
 	pthread_t	 th;
-	double		 t0, rate, last = -1, seq, lost = 0, got = 0;
+	double		 t0, rate, pub0, published, got = 0;
 	char		 topic[256], buf[4096];
-	int		 i, hwm = 100, n;
+	int		 i, hwm = 100;
 	pid_t		 pid = daemon_start("");
-	cJSON		*o;
 
 	daemon_ready();
 	for (i = 0; i < BENCH_SUBS; i++) {
@@ -577,34 +576,31 @@ bench_fanout(double alone)
 	usleep(500 * 1000);
 	pthread_create(&th, NULL, fan_drain, &f);
 	msgs_calls(&m, (size_t)(100000 * scale), "f-");
+	pub0 = stat_num("published");
 	t0 = now_mono();
 	push_all(BENCH_FEED, &m);
 	wait_received((double)m.n);
 	rate = (double)m.n / (now_mono() - t0);
+	published = stat_num("published") - pub0;
 	f.stop = 1;
 	pthread_join(th, NULL);
-	/* The slow one: what it kept, and the gaps in seq. */
+	/* The slow one: what it kept of what went out; the rest was
+	 * dropped at its high-water mark (it sees the gaps in seq). */
 	while (zmq_recv(f.subs[BENCH_SUBS - 1], topic, sizeof topic,
-	    ZMQ_DONTWAIT) >= 0) {
-		n = zmq_recv(f.subs[BENCH_SUBS - 1], buf, sizeof buf - 1, 0);
-		if (n > 0 && (o = cJSON_ParseWithLength(buf, (size_t)n))) {
-			seq = cJSON_GetNumberValue(cJSON_GetObjectItem(o,
-			    "seq"));
-			if (last >= 0 && seq > last + 1)
-				lost += seq - last - 1;
-			last = seq;
+	    ZMQ_DONTWAIT) >= 0)
+		if (zmq_recv(f.subs[BENCH_SUBS - 1], buf, sizeof buf, 0) > 0)
 			got++;
-			cJSON_Delete(o);
-		}
-	}
 	for (i = 0; i < BENCH_SUBS; i++)
 		zmq_close(f.subs[i]);
 	daemon_stop(pid);
 	printf("  (%zu events with %d subscribers: %.0f/s, alone %.0f/s; "
-	    "the slow one kept %.0f and lost %.0f to its high-water mark)\n",
-	    m.n, BENCH_SUBS, rate, alone, got, lost);
-	result("fanout_rate_ratio", rate / alone, "ratio", "no starving",
-	    rate / alone >= 0.5 && lost > 0);
+	    "of %.0f messages the slow one kept %.0f, the rest dropped at its "
+	    "high-water mark)\n", m.n, BENCH_SUBS, rate, alone, published,
+	    got);
+	result("fanout_rate_ratio", rate / alone, "ratio", ">= 0.5",
+	    rate / alone >= 0.5);
+	result("fanout_slow_dropped", published - got, "messages", "> 0",
+	    published - got > 0);
 	msgs_free(&m);
 }
 
