@@ -193,7 +193,9 @@ dur_json(cw_time t, char *buf, size_t len)
 	p = dur_digits(p, u / CW_SEC, 1);
 	if (t < 0)
 		*--p = '-';
-	snprintf(buf, len, "%s", p);
+	if ((size_t)(tmp + sizeof tmp - p) > len)
+		fatalx("dur_json: buffer of %zu bytes", len);
+	memcpy(buf, p, (size_t)(tmp + sizeof tmp - p));
 	return buf;
 }
 
