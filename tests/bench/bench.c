@@ -2,7 +2,7 @@
  * bench: the daemon measured from outside, the six figures of issue #7,
  * each against its target; a table on stdout and JSON to --json FILE.
  *
- *	bench [--json FILE] [--quick] BUILD_DIR BANK_TSV
+ *	bench [--json FILE] [--quick] [--only NAME] BUILD_DIR BANK_TSV
  *
  * 1. ingest ratio: events/s callwatchd fully processes over events/s a
  *    bare PULL socket receives, same sender, same messages, tcp loopback.
@@ -15,7 +15,9 @@
  * 5. replay speed: the real month through --replay, events/s.
  * 6. fan-out: 200 subscribers, one of them never reading: the daemon's
  *    rate against none, and what the slow one lost (seq gaps).
- * --quick scales the counts down tenfold (a smoke run, not the figures).
+ * --quick scales the counts down tenfold (a smoke run, not the figures);
+ * --only runs one of ingest, scaling, timeliness, replay, fanout (fanout
+ * measures ingest alone first, for its ratio).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -617,7 +619,7 @@ bench_fanout(double alone)
 int
 main(int argc, char **argv)
 {
-	const char	*json = NULL;
+	const char	*json = NULL, *only = NULL;
 	char		*s;
 	double		 alone;
 	FILE		*f;
@@ -628,12 +630,14 @@ main(int argc, char **argv)
 			json = argv[++i];
 		else if (strcmp(argv[i], "--quick") == 0)
 			scale = 0.1;
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = argv[++i];
 		else
 			break;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: bench [--json FILE] [--quick] "
-		    "BUILD_DIR BANK_TSV\n");
+		fprintf(stderr, "usage: bench [--json FILE] [--quick] [--only "
+		    "NAME] BUILD_DIR BANK_TSV\n");
 		return 2;
 	}
 	build = argv[i];
@@ -644,11 +648,17 @@ main(int argc, char **argv)
 	results = cJSON_CreateObject();
 	printf("%-28s %14s %-10s %-16s %s\n", "measure", "value", "unit",
 	    "target", "");
-	alone = bench_ingest();
-	bench_scaling();
-	bench_timeliness();
-	bench_replay(argv[i + 1]);
-	bench_fanout(alone);
+#define RUN(name)	(only == NULL || strcmp(only, name) == 0)
+	alone = RUN("ingest") || RUN("fanout") ? bench_ingest() : 0;
+	if (RUN("scaling"))
+		bench_scaling();
+	if (RUN("timeliness"))
+		bench_timeliness();
+	if (RUN("replay"))
+		bench_replay(argv[i + 1]);
+	if (RUN("fanout"))
+		bench_fanout(alone);
+#undef RUN
 	if (json != NULL && (f = fopen(json, "w")) != NULL) {
 		s = cJSON_Print(results);
 		fprintf(f, "%s\n", s);
