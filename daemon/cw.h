@@ -132,6 +132,7 @@ void	fatalx(const char *, ...) CW_PRINTF(1, 2) CW_NORETURN;
 /* xmalloc.c: allocation failure aborts here, nowhere else. */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
+void	*xcalloc_big(size_t, size_t);
 void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);

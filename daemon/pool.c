@@ -1,6 +1,7 @@
 /*
- * Fixed-size object pools: objects come from 64 KiB chunks and go back
- * to a free list, so a busy floor does not churn the heap per call.
+ * Fixed-size object pools: objects come from chunks (64 KiB for the first
+ * few, then 2 MiB on huge pages: xcalloc_big) and go back to a free list,
+ * so a busy floor does not churn the heap per call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "cw.h"
 
 #define POOL_CHUNK	((size_t)64 * 1024)
+#define POOL_BIG_CHUNK	((size_t)2 * 1024 * 1024)
+#define POOL_SMALL	8	/* chunks of POOL_CHUNK before big ones */
 
 /* An empty pool of objects of the given size. */
 void
@@ -28,12 +31,14 @@ pool_init(struct pool *p, size_t size)
 static void
 pool_grow(struct pool *p)
 {
-	size_t	 n = POOL_CHUNK / p->size, i;
+	size_t	 n = (p->nchunks < POOL_SMALL ? POOL_CHUNK : POOL_BIG_CHUNK) /
+		    p->size, i;
 	char	*c;
 
 	if (n == 0)
 		n = 1;
-	c = xmalloc(n * p->size);
+	c = p->nchunks < POOL_SMALL ? xmalloc(n * p->size) :
+	    xcalloc_big(n, p->size);
 	p->chunks = xreallocarray(p->chunks, p->nchunks + 1,
 	    sizeof *p->chunks);
 	p->chunks[p->nchunks++] = c;

@@ -83,7 +83,7 @@ smap_grow(struct smap *m)
 	struct smap_slot *old = m->slots;
 	size_t	 n = m->mask + 1, i;
 
-	m->slots = xcalloc(n * 2, sizeof *m->slots);
+	m->slots = xcalloc_big(n * 2, sizeof *m->slots);
 	m->mask = n * 2 - 1;
 	for (i = 0; i < n; i++) {
 		if (old[i].val != NULL)
