@@ -543,8 +543,9 @@ START_TEST(a_late_reply_is_not_taken_for_the_next)
 	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
 	setenv("USER", "ann", 1);
 	ck_assert_int_eq(cl_tmux("new-session -d -s top -x 160 -y 40 "
-	    "\"'%s' --timeout 400 --control '%s' --publish '%s' top; "
-	    "echo \\$? > '%s'\"", bin, b.ctl, b.pub, exitf), 0);
+	    "\"timeout --foreground 60 '%s' --timeout 400 --control '%s' "
+	    "--publish '%s' top; echo \\$? > '%s'\"", bin, b.ctl, b.pub,
+	    exitf), 0);
 	ck_assert_msg(cl_wait_screen("OPEN ALERTS (2)", 5000), "%s", out);
 	kill(b.pid, SIGSTOP);
 	ck_assert_int_eq(cl_tmux("send-keys -t top a"), 0);
@@ -737,9 +738,10 @@ START_TEST(top_shows_the_floor_and_its_keys_work)
 	    "\"queue\":\"fast\"}", bb_now());
 	ck_assert(bb_wait_stat(&b, "calls", 3, 3000));
 	setenv("USER", "ann", 1);
+	/* timeout: a failed test leaves no top (nor tmux) behind. */
 	ck_assert_int_eq(cl_tmux("new-session -d -s top -x 160 -y 40 "
-	    "\"'%s' --control '%s' --publish '%s' top; echo \\$? > '%s'\"",
-	    bin, b.ctl, b.pub, exitf), 0);
+	    "\"timeout --foreground 60 '%s' --control '%s' --publish '%s' top; "
+	    "echo \\$? > '%s'\"", bin, b.ctl, b.pub, exitf), 0);
 	ck_assert_msg(cl_wait_screen("OPEN ALERTS (2)", 5000), "screen:\n%s",
 	    out);
 	/* Queues, calls above normal (not the waiting c3), alerts. */
