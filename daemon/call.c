@@ -34,6 +34,7 @@ enum call_end {
 
 static void	call_end_quiet(struct daemon *, struct call *);
 static void	call_json_fill(cJSON *, const struct call *, cw_time);
+static void	callmsg_init(struct calls *);
 
 /* The key of a call, for the map. */
 static const char *
@@ -53,6 +54,60 @@ calls_init(struct calls *cs, uint64_t seed)
 		pool_init(&cs->pools[i],
 		    offsetof(struct call, id) + 32 * (size_t)(i + 1));
 	cs->serial = 0;
+	callmsg_init(cs);
+}
+
+/* The names of the call/ message's members (constants: not copied). */
+static const char *const callmsg_names[CM_COUNT] = {
+	[CM_SEQ] = CW_F_SEQ, [CM_KIND] = CW_F_KIND, [CM_EVENT] = "event",
+	[CM_TS] = CW_F_TS, [CM_CALL_ID] = CW_F_CALL_ID,
+	[CM_QUEUE] = CW_F_QUEUE, [CM_AGENT] = CW_F_AGENT,
+	[CM_CALLER] = CW_F_CALLER, [CM_STATE] = CW_F_STATE,
+	[CM_HANDLE] = "handle_time", [CM_WAIT] = "wait_time",
+	[CM_HOLDS] = "holds", [CM_TRANSFERS] = "transfers",
+	[CM_QUEUED_AT] = "queued_at", [CM_ANSWERED_AT] = "answered_at",
+	[CM_LEVEL] = "level",
+};
+
+/* Build the call/ message's members once (all null for now). */
+static void
+callmsg_init(struct calls *cs)
+{
+	int	 i;
+
+	cs->msg = cJSON_CreateObject();
+	for (i = 0; i < CM_COUNT; i++) {
+		cs->msgf[i] = cJSON_CreateNull();
+		cJSON_AddItemToObjectCS(cs->msg, callmsg_names[i],
+		    cs->msgf[i]);
+	}
+}
+
+/* Member i refers to the string s (null when NULL). */
+static void
+callmsg_str(struct calls *cs, int i, const char *s)
+{
+	cJSON	*j = cs->msgf[i];
+
+	j->type = (s != NULL ? cJSON_String | cJSON_IsReference :
+	    cJSON_NULL) | cJSON_StringIsConst;
+	j->valuestring = (char *)s;	/* only read: a reference */
+}
+
+/* Member i is t µs in seconds (dur_json), or null when unknown. */
+static void
+callmsg_time(struct calls *cs, int i, cw_time t)
+{
+	cJSON	*j = cs->msgf[i];
+
+	if (t == CW_TIME_NONE) {
+		j->type = cJSON_NULL | cJSON_StringIsConst;
+		j->valuestring = NULL;
+		return;
+	}
+	j->type = cJSON_Raw | cJSON_IsReference | cJSON_StringIsConst;
+	j->valuestring = (char *)dur_json(t, cs->num[i],
+	    sizeof cs->num[i]);
 }
 
 /* Key the (empty) table with seed: a state file's, for its tombstones. */
@@ -93,6 +148,8 @@ calls_free(struct calls *cs, struct daemon *d)
 	while ((c = smap_next(&cs->map, &pos)) != NULL)
 		call_release(d, c);
 	smap_free(&cs->map);
+	cJSON_Delete(cs->msg);	/* its members only refer to strings */
+	cs->msg = NULL;
 	for (i = 0; i < CALL_ID_CLASSES; i++)
 		pool_free(&cs->pools[i]);
 }
@@ -341,21 +398,39 @@ static void
 call_publish_on(struct daemon *d, const struct call *c, const struct queue *q,
     const char *event, cw_time t, const struct queue *from, const char *end)
 {
-	char	 topic[CW_MAX_NAME + 16];
-	cJSON	*o = cJSON_CreateObject();
+	struct calls	*cs = &d->calls;
+	cJSON		*o = cs->msg;
+	enum sev	 lvl = call_level(c);
+	char		 topic[CW_MAX_NAME + 16];
 
-	json_int(o, CW_F_SEQ, 0);
-	json_ref(o, CW_F_KIND, "call");
-	json_ref(o, "event", event);
-	dur_json_add(o, CW_F_TS, t);
-	call_json_fill(o, c, t);
+	/* The same members as call_json_fill(), refilled in place. */
+	callmsg_time(cs, CM_SEQ, 0);
+	callmsg_str(cs, CM_KIND, "call");
+	callmsg_str(cs, CM_EVENT, event);
+	callmsg_time(cs, CM_TS, t);
+	callmsg_str(cs, CM_CALL_ID, c->id);
+	callmsg_str(cs, CM_QUEUE, c->q->name);
+	callmsg_str(cs, CM_AGENT, c->agent != NULL ? c->agent->s : NULL);
+	callmsg_str(cs, CM_CALLER, call_caller(c));
+	callmsg_str(cs, CM_STATE, call_state_name((enum call_state)c->state));
+	callmsg_time(cs, CM_HANDLE, call_handle_time(c, t));
+	callmsg_time(cs, CM_WAIT, call_wait_time(c, t));
+	callmsg_time(cs, CM_HOLDS, (cw_time)c->holds * CW_SEC);
+	callmsg_time(cs, CM_TRANSFERS, (cw_time)c->transfers * CW_SEC);
+	callmsg_time(cs, CM_QUEUED_AT, c->queued_at);
+	callmsg_time(cs, CM_ANSWERED_AT, c->answered_at);
+	callmsg_str(cs, CM_LEVEL, lvl != SEV_NONE ? sev_name(lvl) : NULL);
+	/* The rare members come and go. */
 	if (end != NULL)
 		json_ref(o, "end", end);
 	if (from != NULL)
 		json_ref(o, "moved_from", from->name);
 	snprintf(topic, sizeof topic, "%s%s", CW_TOPIC_CALL, q->name);
 	pub_send(d->pub, topic, o);
-	cJSON_Delete(o);
+	if (end != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "end");
+	if (from != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "moved_from");
 }
 
 /* Publish the call's change; after a move, on the old queue's topic too. */

@@ -595,10 +595,21 @@ struct call {
 	char		 id[];		/* call_id, NUL-terminated */
 };
 #define CALL_ID_CLASSES	5		/* id storage in 32-byte steps */
+/* The members of a call/ message (call.c), in the order they print. */
+enum callmsg_field {
+	CM_SEQ, CM_KIND, CM_EVENT, CM_TS, CM_CALL_ID, CM_QUEUE, CM_AGENT,
+	CM_CALLER, CM_STATE, CM_HANDLE, CM_WAIT, CM_HOLDS, CM_TRANSFERS,
+	CM_QUEUED_AT, CM_ANSWERED_AT, CM_LEVEL, CM_COUNT
+};
 struct calls {
 	struct smap	 map;
 	struct pool	 pools[CALL_ID_CLASSES];
 	uint32_t	 serial;
+	/* The call/ message, built once and refilled for every change:
+	 * its members refer to the call's strings and to num. */
+	struct cJSON	*msg;
+	struct cJSON	*msgf[CM_COUNT];
+	char		 num[CM_COUNT][32];
 };
 void	 calls_init(struct calls *, uint64_t);
 void	 calls_reseed(struct calls *, uint64_t);

@@ -23,6 +23,7 @@ struct pub {
 	uint64_t	 published;	/* messages handed on */
 	uint64_t	 failed;	/* sends that failed */
 	struct buf	 b;		/* printed JSON */
+	char		 seqs[24];	/* the seq being printed */
 };
 
 /* A publisher with every sink off. */
@@ -84,15 +85,19 @@ uint64_t
 pub_send(struct pub *p, const char *topic, cJSON *obj)
 {
 	cJSON	*seq = cJSON_GetObjectItemCaseSensitive(obj, CW_F_SEQ);
-	char	 num[24];
 
 	if (seq == NULL)
 		fatalx("pub_send: object without seq");
 	/* An integer, printed as one (cJSON prints a double and reads it
-	 * back to check, slow for a 16-digit seq). */
-	snprintf(num, sizeof num, "%llu", (unsigned long long)++p->seq);
-	cJSON_ReplaceItemInObjectCaseSensitive(obj, CW_F_SEQ,
-	    cJSON_CreateRaw(num));
+	 * back to check, slow for a 16-digit seq), from our buffer: the
+	 * item only refers to it (cJSON_Delete leaves it alone). */
+	snprintf(p->seqs, sizeof p->seqs, "%llu",
+	    (unsigned long long)++p->seq);
+	if (!(seq->type & cJSON_IsReference))
+		cJSON_free(seq->valuestring);
+	seq->type = cJSON_Raw | cJSON_IsReference |
+	    (seq->type & cJSON_StringIsConst);
+	seq->valuestring = p->seqs;
 	buf_reset(&p->b);
 	buf_add_json(&p->b, obj);
 	if (p->sock != NULL) {
