@@ -33,7 +33,6 @@ enum call_end {
 };
 
 static void	call_end_quiet(struct daemon *, struct call *);
-static void	call_json_fill(cJSON *, const struct call *, cw_time);
 static void	callmsg_init(struct calls *);
 
 /* The key of a call, for the map. */
@@ -108,6 +107,26 @@ callmsg_time(struct calls *cs, int i, cw_time t)
 	j->type = cJSON_Raw | cJSON_IsReference | cJSON_StringIsConst;
 	j->valuestring = (char *)dur_json(t, cs->num[i],
 	    sizeof cs->num[i]);
+}
+
+/* Fill the call's members (CM_CALL_ID on), its figures at t. */
+static void
+callmsg_fill(struct calls *cs, const struct call *c, cw_time t)
+{
+	enum sev	 lvl = call_level(c);
+
+	callmsg_str(cs, CM_CALL_ID, c->id);
+	callmsg_str(cs, CM_QUEUE, c->q->name);
+	callmsg_str(cs, CM_AGENT, c->agent != NULL ? c->agent->s : NULL);
+	callmsg_str(cs, CM_CALLER, call_caller(c));
+	callmsg_str(cs, CM_STATE, call_state_name((enum call_state)c->state));
+	callmsg_time(cs, CM_HANDLE, call_handle_time(c, t));
+	callmsg_time(cs, CM_WAIT, call_wait_time(c, t));
+	callmsg_time(cs, CM_HOLDS, (cw_time)c->holds * CW_SEC);
+	callmsg_time(cs, CM_TRANSFERS, (cw_time)c->transfers * CW_SEC);
+	callmsg_time(cs, CM_QUEUED_AT, c->queued_at);
+	callmsg_time(cs, CM_ANSWERED_AT, c->answered_at);
+	callmsg_str(cs, CM_LEVEL, lvl != SEV_NONE ? sev_name(lvl) : NULL);
 }
 
 /* Key the (empty) table with seed: a state file's, for its tombstones. */
@@ -400,26 +419,13 @@ call_publish_on(struct daemon *d, const struct call *c, const struct queue *q,
 {
 	struct calls	*cs = &d->calls;
 	cJSON		*o = cs->msg;
-	enum sev	 lvl = call_level(c);
 	char		 topic[CW_MAX_NAME + 16];
 
-	/* The same members as call_json_fill(), refilled in place. */
 	callmsg_time(cs, CM_SEQ, 0);
 	callmsg_str(cs, CM_KIND, "call");
 	callmsg_str(cs, CM_EVENT, event);
 	callmsg_time(cs, CM_TS, t);
-	callmsg_str(cs, CM_CALL_ID, c->id);
-	callmsg_str(cs, CM_QUEUE, c->q->name);
-	callmsg_str(cs, CM_AGENT, c->agent != NULL ? c->agent->s : NULL);
-	callmsg_str(cs, CM_CALLER, call_caller(c));
-	callmsg_str(cs, CM_STATE, call_state_name((enum call_state)c->state));
-	callmsg_time(cs, CM_HANDLE, call_handle_time(c, t));
-	callmsg_time(cs, CM_WAIT, call_wait_time(c, t));
-	callmsg_time(cs, CM_HOLDS, (cw_time)c->holds * CW_SEC);
-	callmsg_time(cs, CM_TRANSFERS, (cw_time)c->transfers * CW_SEC);
-	callmsg_time(cs, CM_QUEUED_AT, c->queued_at);
-	callmsg_time(cs, CM_ANSWERED_AT, c->answered_at);
-	callmsg_str(cs, CM_LEVEL, lvl != SEV_NONE ? sev_name(lvl) : NULL);
+	callmsg_fill(cs, c, t);
 	/* The rare members come and go. */
 	if (end != NULL)
 		json_ref(o, "end", end);
@@ -1072,31 +1078,21 @@ call_json_names(cJSON *o, const struct call *c)
 	json_ref(o, CW_F_CALLER, call_caller(c));
 }
 
-/* A call as listed in a snapshot (SPEC 6), figures at now. */
+/*
+ * A call as listed in a snapshot (SPEC 6), figures at now: the call/
+ * message's own members (one list of them), copied.
+ */
 cJSON *
-call_json(const struct call *c, cw_time now)
+call_json(struct calls *cs, const struct call *c, cw_time now)
 {
 	cJSON	*o = cJSON_CreateObject();
+	int	 i;
 
-	call_json_fill(o, c, now);
+	callmsg_fill(cs, c, now);
+	for (i = CM_CALL_ID; i < CM_COUNT; i++)
+		cJSON_AddItemToObjectCS(o, callmsg_names[i],
+		    cJSON_Duplicate(cs->msgf[i], false));
 	return o;
-}
-
-/* Add the call's snapshot fields (figures at now) to o. */
-static void
-call_json_fill(cJSON *o, const struct call *c, cw_time now)
-{
-	enum sev	 lvl = call_level(c);
-
-	call_json_names(o, c);
-	json_ref(o, CW_F_STATE, call_state_name((enum call_state)c->state));
-	json_time(o, "handle_time", call_handle_time(c, now));
-	json_time(o, "wait_time", call_wait_time(c, now));
-	json_int(o, "holds", c->holds);
-	json_int(o, "transfers", c->transfers);
-	json_time(o, "queued_at", c->queued_at);
-	json_time(o, "answered_at", c->answered_at);
-	json_ref(o, "level", lvl != SEV_NONE ? sev_name(lvl) : NULL);
 }
 
 /* Append one time: µs, or null when unknown. */

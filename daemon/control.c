@@ -82,7 +82,7 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			continue;
 		if (!alerts) {
 			control_comma(b, &first);
-			o = call_json(c, now);
+			o = call_json(&d->calls, c, now);
 			buf_add_json(b, o);
 			cJSON_Delete(o);
 			continue;

@@ -166,8 +166,6 @@ double	 dur_seconds(cw_time);
 const char *dur_json(cw_time, char *, size_t);
 void	 dur_json_add(struct cJSON *, const char *, cw_time);
 void	 json_ref(struct cJSON *, const char *, const char *);
-void	 json_int(struct cJSON *, const char *, int64_t);
-void	 json_time(struct cJSON *, const char *, cw_time);
 
 /* names.c: the names of enums on the wire and in the config. */
 const char *sev_name(enum sev);
@@ -629,7 +627,7 @@ void	 call_settle(struct daemon *, struct call *);
 const char *call_caller(const struct call *);
 cw_time	 call_handle_time(const struct call *, cw_time);
 cw_time	 call_wait_time(const struct call *, cw_time);
-struct cJSON *call_json(const struct call *, cw_time);
+struct cJSON *call_json(struct calls *, const struct call *, cw_time);
 void	 call_json_names(struct cJSON *, const struct call *);
 
 /* tomb.c: ids of recently ended calls, so late events start nothing. */

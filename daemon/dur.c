@@ -201,7 +201,7 @@ dur_json(cw_time t, char *buf, size_t len)
 
 /*
  * Add name: t µs in seconds (dur_json) to object o.  name must be a
- * constant (it is not copied), as with the json_* helpers below.
+ * constant (it is not copied), as with json_ref() below.
  */
 void
 dur_json_add(cJSON *o, const char *name, cw_time t)
@@ -223,24 +223,4 @@ json_ref(cJSON *o, const char *name, const char *s)
 {
 	cJSON_AddItemToObjectCS(o, name, s != NULL ?
 	    cJSON_CreateStringReference(s) : cJSON_CreateNull());
-}
-
-/* name: v, an integer (printed as one, not through a double). */
-void
-json_int(cJSON *o, const char *name, int64_t v)
-{
-	char	 buf[32];
-
-	cJSON_AddItemToObjectCS(o, name, cJSON_CreateRaw(dur_json(v * CW_SEC,
-	    buf, sizeof buf)));
-}
-
-/* name: t in seconds, or null when unknown. */
-void
-json_time(cJSON *o, const char *name, cw_time t)
-{
-	if (t == CW_TIME_NONE)
-		cJSON_AddItemToObjectCS(o, name, cJSON_CreateNull());
-	else
-		dur_json_add(o, name, t);
 }
