@@ -46,19 +46,22 @@ int
 bridge_options(int argc, char **argv, const char *secret_opt,
     struct bridge_opts *o, void (*usage)(FILE *))
 {
-	const struct option longopts[] = {
+	struct option longopts[] = {
 		{ "feed", required_argument, NULL, 'f' },
 		{ "jsonl", no_argument, NULL, 'j' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
-		{ o->user != NULL ? "username" : "-", required_argument, NULL,
-		  'u' },
 		{ secret_opt, required_argument, NULL, 's' },
 		{ "once", no_argument, NULL, '1' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "username", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
+
+	/* No user to name: the table ends before --username. */
+	if (o->user == NULL)
+		longopts[nitems(longopts) - 2].name = NULL;
 
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {

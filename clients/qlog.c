@@ -43,7 +43,7 @@ struct qlog {
 	const char	*name;		/* for messages */
 	bool		 utc;
 	struct smap	 calls;
-	unsigned long	 lines, events, bad, ignored;
+	unsigned long	 events, bad, ignored;
 };
 
 static const char *

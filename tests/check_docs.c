@@ -28,6 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bb.h"
+
 #define DOCS_MAN8	"daemon/callwatchd.8"
 #define DOCS_MAN5	"conf/callwatch.yaml.5"
 #define DOCS_CONF	"conf/callwatch.yaml"
@@ -78,36 +80,6 @@ static char *
 docs_build(const char *name)
 {
 	return docs_fmt("%s/%s", docs_env("CW_BUILD", "build"), name);
-}
-
-/* A whole file, NUL-terminated, or NULL if it cannot be read. */
-static char *
-docs_slurp(const char *path)
-{
-	FILE	*f = fopen(path, "r");
-	char	*buf;
-	long	 n;
-
-	if (f == NULL)
-		return NULL;
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	ck_assert_int_ge(n = ftell(f), 0);
-	rewind(f);
-	ck_assert_ptr_nonnull(buf = malloc((size_t)n + 1));
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* A whole file that must be there. */
-static char *
-docs_read(const char *path)
-{
-	char	*s = docs_slurp(path);
-
-	ck_assert_msg(s != NULL, "cannot read %s: %s", path, strerror(errno));
-	return s;
 }
 
 /* Append text to a file. */
@@ -207,7 +179,7 @@ docs_capture(const char *const argv[])
 	char	*out = docs_fmt("%s/out", tmp), *text;
 	int	 rc = docs_run(NULL, out, argv);
 
-	text = docs_read(out);
+	text = bb_slurp(out);
 	ck_assert_msg(rc == 0, "%s exited %d: %s", argv[0], rc, text);
 	free(out);
 	return text;
@@ -564,7 +536,7 @@ START_TEST(every_config_key_is_documented)
 	char		*help = docs_capture(argv);
 	char		*man5 = docs_src(DOCS_MAN5);
 	char		*conf = docs_src(DOCS_CONF);
-	char		*man = docs_read(man5), *yaml = docs_read(conf);
+	char		*man = bb_slurp(man5), *yaml = bb_slurp(conf);
 	char		 key[128], section[128], leaf[128], missing[4096];
 	const char	*s;
 	size_t		 len, used = 0;
@@ -603,7 +575,7 @@ START_TEST(every_option_is_documented)
 	char		*daemon = docs_daemon();
 	const char	*argv[] = { daemon, "--help", NULL };
 	char		*help = docs_capture(argv);
-	char		*man8 = docs_src(DOCS_MAN8), *man = docs_read(man8);
+	char		*man8 = docs_src(DOCS_MAN8), *man = bb_slurp(man8);
 	char		 opts[1024], missing[1024];
 	const char	*o;
 	size_t		 used = 0;
@@ -631,7 +603,7 @@ docs_lint(const char *const argv[], const char *page)
 	char	*out = docs_fmt("%s/lint", tmp), *text;
 	int	 rc = docs_run(NULL, out, argv);
 
-	text = docs_read(out);
+	text = bb_slurp(out);
 	ck_assert_msg(rc == 0 && *text == '\0', "%s on %s exited %d:\n%s",
 	    argv[0], page, rc, text);
 	free(text);
@@ -645,7 +617,7 @@ docs_render(const char *const argv[], const char *page, const char *name)
 	char	*out = docs_fmt("%s/render", tmp), *text, *r, *w;
 	int	 rc = docs_run(NULL, out, argv);
 
-	text = docs_read(out);
+	text = bb_slurp(out);
 	for (r = w = text; *r != '\0'; r++) {	/* drop overstrikes */
 		if (r[1] == '\b' && r[2] != '\0')
 			r++;
@@ -722,7 +694,7 @@ docs_make(const char *target, const char *dest)
 	if (strcmp(base, "build-san") == 0)
 		argv[7] = "SAN=1";
 	rc = docs_run(NULL, log, argv);
-	text = docs_read(log);
+	text = bb_slurp(log);
 	ck_assert_msg(rc == 0, "make %s DESTDIR=%s PREFIX=/usr exited %d:\n"
 	    "%.3000s", target, dest, rc, text);
 	free(destdir);
@@ -735,7 +707,7 @@ static void
 docs_same(const char *path, const char *name)
 {
 	char	*src = docs_src(name);
-	char	*a = docs_read(path), *b = docs_read(src);
+	char	*a = bb_slurp(path), *b = bb_slurp(src);
 
 	ck_assert_msg(strcmp(a, b) == 0, "%s differs from %s", path, src);
 	free(src);
@@ -753,7 +725,7 @@ docs_check_unit(const char *dest)
 	ck_assert_msg(strstr(unit, "/systemd/system/") != NULL, "the unit "
 	    "went to %s, not a systemd/system folder", unit);
 	docs_need_file(unit, 0644);
-	text = docs_read(unit);
+	text = bb_slurp(unit);
 	ck_assert_msg(strstr(text, "\n" DOCS_UNIT_EXEC "\n") != NULL,
 	    "%s has no line %s:\n%s", unit, DOCS_UNIT_EXEC, text);
 	ck_assert_msg(strstr(text, "/usr/local/") == NULL, "%s still names "
@@ -822,7 +794,7 @@ START_TEST(every_client_command_is_documented)
 	char		*help = docs_capture(a1), *shelp = docs_capture(a2);
 	char		*p1 = docs_src("clients/callwatch.1");
 	char		*p2 = docs_src("clients/callwatch-sim.1");
-	char		*m1 = docs_read(p1), *m2 = docs_read(p2);
+	char		*m1 = bb_slurp(p1), *m2 = bb_slurp(p2);
 	char		 word[64], want[96], missing[1024];
 	const char	*l;
 	size_t		 used = 0;
@@ -891,7 +863,7 @@ START_TEST(install_puts_everything_in_place)
 	out = docs_capture(check);
 	ck_assert_msg(strstr(out, "configuration OK") != NULL, "%s", out);
 	free(out);
-	first = docs_read(conf);
+	first = bb_slurp(conf);
 	ck_assert_msg(strstr(first, "state_file: /var/lib/callwatch/state\n")
 	    != NULL, "%s keeps its state elsewhere", conf);
 
@@ -901,11 +873,11 @@ START_TEST(install_puts_everything_in_place)
 	ck_assert_msg(strstr(out, "callwatch.yaml.new") != NULL, "a second "
 	    "install did not say where the new config went:\n%s", out);
 	free(out);
-	now = docs_read(conf);
+	now = bb_slurp(conf);
 	ck_assert_msg(strstr(now, "# edited by check_docs\n") != NULL,
 	    "a second install overwrote the edited %s", conf);
 	free(now);
-	now = docs_read(confnew);
+	now = bb_slurp(confnew);
 	ck_assert_msg(strcmp(now, first) == 0, "%s is not the shipped "
 	    "config", confnew);
 	free(now);
@@ -919,7 +891,7 @@ START_TEST(install_puts_everything_in_place)
 	docs_check_clients(dest, false);
 	unit = docs_find(dest, "callwatchd.service");
 	ck_assert_msg(unit == NULL, "%s is still there", unit);
-	now = docs_read(conf);
+	now = bb_slurp(conf);
 	ck_assert_msg(strstr(now, "# edited by check_docs\n") != NULL,
 	    "uninstall touched %s", conf);
 	free(now);
