@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/types.h>
+
 #include "callwatch/proto.h"
 
 struct event_base;
@@ -748,6 +750,9 @@ char		*control_handle(struct daemon *, const char *, size_t,
 /* The state file (state.c). */
 #define STATE_SEQ_RESERVE	10000000ULL	/* seq a restart skips */
 int	 state_save(struct daemon *);
+void	 state_checkpoint(struct daemon *);
+void	 state_reap(struct daemon *, bool);
+void	 state_abort(struct daemon *);
 int	 state_load(struct daemon *);
 void	 silences_save(struct buf *, const struct silences *);
 const char *silences_load(struct silences *, const struct cJSON *);
@@ -776,6 +781,8 @@ void		 journal_add(struct journal *, cw_time, char, const char *,
 		    const void *, size_t);
 void		 journal_flush(struct journal *);
 void		 journal_reset(struct journal *);
+void		 journal_rotate(struct journal *);
+void		 journal_drop_old(struct journal *);
 uint64_t	 journal_replay(struct daemon *, const char *, uint64_t,
 		    uint64_t *, off_t *);
 
@@ -836,6 +843,11 @@ struct daemon {
 	uint64_t	 ckpt_failed;
 	bool		 ckpt_failed_last;	/* the last one failed */
 	cw_time		 ckpt_retry_at;	/* after a failure, not before */
+	cw_time		 ckpt_pause;	/* ... how long the loop stopped */
+	pid_t		 ckpt_pid;	/* the child writing one, or 0 */
+	uint64_t	 ckpt_ceiling;	/* ... the seq ceiling it writes */
+	cw_time		 ckpt_started;	/* ... when (monotonic) */
+	struct event	*ckpt_chld;	/* SIGCHLD: it ended */
 	struct http	*http;		/* /metrics, /healthz; NULL if off */
 	struct journal	*journal;	/* inputs since the checkpoint */
 	uint64_t	 journal_from;	/* the checkpoint's last record */

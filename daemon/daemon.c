@@ -466,13 +466,22 @@ daemon_feeds_silent(const struct daemon *d)
 	return n;
 }
 
-/* The checkpoint timer: write the state file. */
+/* The checkpoint timer: write the state file (in a child). */
 static void
 daemon_checkpoint(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	(void)state_save(arg);
+	state_checkpoint(arg);
+}
+
+/* SIGCHLD: the checkpoint's child may have ended. */
+static void
+daemon_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	state_reap(arg, false);
 }
 
 /* (Re)arm the checkpoint timer for checkpoint_interval, if any. */
@@ -488,6 +497,10 @@ daemon_checkpoint_arm(struct daemon *d)
 	if (d->ckpt_ev == NULL && (d->ckpt_ev = event_new(d->base, -1,
 	    EV_PERSIST, daemon_checkpoint, d)) == NULL)
 		fatalx("checkpoint timer");
+	if (d->ckpt_chld == NULL && ((d->ckpt_chld = evsignal_new(d->base,
+	    SIGCHLD, daemon_sigchld, d)) == NULL ||
+	    evsignal_add(d->ckpt_chld, NULL) == -1))
+		fatalx("evsignal_new");
 	event_del(d->ckpt_ev);
 	if (d->cfg->state_file[0] != '\0' && event_add(d->ckpt_ev, &tv) == -1)
 		fatalx("checkpoint timer");
@@ -501,8 +514,11 @@ daemon_free(struct daemon *d)
 
 	if (d == NULL)
 		return;
+	state_abort(d);
 	if (d->ckpt_ev != NULL)
 		event_free(d->ckpt_ev);
+	if (d->ckpt_chld != NULL)
+		event_free(d->ckpt_chld);
 	if (d->fw_ev != NULL)
 		event_free(d->fw_ev);
 	free(d->fw);
@@ -625,16 +641,19 @@ daemon_message(struct daemon *d, const char *buf, size_t len,
 
 /*
  * Between two batches of input: near the seq a restart would continue
- * from, write a checkpoint now to raise it.
+ * from, write a checkpoint now to raise it (in a child; in the loop if
+ * the seq comes within an eighth of the ceiling all the same).
  */
 void
 daemon_settle(struct daemon *d)
 {
-	if (d->pub != NULL && d->seq_ceiling != 0 && !d->replay &&
-	    !d->clock_held &&
-	    pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling &&
-	    dur_monotonic() >= d->ckpt_retry_at)
+	if (d->pub == NULL || d->seq_ceiling == 0 || d->replay ||
+	    d->clock_held || dur_monotonic() < d->ckpt_retry_at)
+		return;
+	if (pub_seq(d->pub) + STATE_SEQ_RESERVE / 8 > d->seq_ceiling)
 		(void)state_save(d);
+	else if (pub_seq(d->pub) + STATE_SEQ_RESERVE / 2 > d->seq_ceiling)
+		state_checkpoint(d);
 }
 
 /*
@@ -753,6 +772,8 @@ daemon_reload(struct daemon *d, char **cause)
 		return -1;
 	}
 	daemon_keep_sockets(d->cfg, nc);
+	/* A checkpoint in progress wrote the old config's state. */
+	state_abort(d);
 	iv = d->cfg->stats_interval;
 	moved = strcmp(d->cfg->state_file, nc->state_file) != 0;
 	if (moved && d->journal != NULL) {
@@ -805,7 +826,7 @@ daemon_reload(struct daemon *d, char **cause)
 cJSON *
 daemon_stats_json(struct daemon *d)
 {
-	cJSON	*o = cJSON_CreateObject(), *rej, *feeds;
+	cJSON	*o = cJSON_CreateObject(), *rej, *feeds, *ck;
 	size_t	 i;
 
 	cJSON_AddTrueToObject(o, "ok");
@@ -836,6 +857,12 @@ daemon_stats_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "silences", (double)d->silences.count);
 	cJSON_AddNumberToObject(o, "seq",
 	    d->pub != NULL ? (double)pub_seq(d->pub) : 0);
+	ck = cJSON_AddObjectToObject(o, "checkpoints");
+	cJSON_AddNumberToObject(ck, "written", (double)d->ckpt_written);
+	cJSON_AddNumberToObject(ck, "failed", (double)d->ckpt_failed);
+	cJSON_AddBoolToObject(ck, "writing", d->ckpt_pid > 0);
+	cJSON_AddNumberToObject(ck, "duration", dur_seconds(d->ckpt_duration));
+	cJSON_AddNumberToObject(ck, "pause", dur_seconds(d->ckpt_pause));
 	feeds = cJSON_AddArrayToObject(o, "feeds");
 	for (i = 0; i < d->nfeeds; i++) {
 		cJSON	*f = cJSON_CreateObject();

@@ -186,9 +186,14 @@ http_health(struct evbuffer *b, struct http *hp)
 	evbuffer_add_printf(b, "callwatch_checkpoint_age_seconds %.3f\n",
 	    d->ckpt_written > 0 ? dur_seconds(now - d->ckpt_at) : -1.0);
 	http_head(b, "callwatch_checkpoint_duration_seconds", "gauge",
-	    "How long the last checkpoint took.");
+	    "How long the last checkpoint took to reach the disk.");
 	evbuffer_add_printf(b, "callwatch_checkpoint_duration_seconds %.6f\n",
 	    dur_seconds(d->ckpt_duration));
+	http_head(b, "callwatch_checkpoint_pause_seconds", "gauge",
+	    "How long the last checkpoint stopped the event loop (the fork "
+	    "of its writer).");
+	evbuffer_add_printf(b, "callwatch_checkpoint_pause_seconds %.6f\n",
+	    dur_seconds(d->ckpt_pause));
 	http_head(b, "callwatch_checkpoints_total", "counter",
 	    "Checkpoints written, and failed.");
 	evbuffer_add_printf(b,

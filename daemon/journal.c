@@ -17,6 +17,14 @@
  * then XXH3-64 of everything before it.  A record that does not check
  * ends the replay there (a write cut by a crash).  A checkpoint empties
  * the journal; records it already holds are skipped by seq.
+ *
+ * A checkpoint written by a child process (state.c) takes a while, and
+ * inputs keep coming meanwhile: when it starts, the records so far move
+ * aside to STATE.journal.old and a new journal begins; once the state
+ * file is on disk, the old one goes.  A crash in between leaves both,
+ * and the replay reads the old one, then the new one.  A checkpoint that
+ * failed leaves the old one in place; the next one keeps it (both still
+ * count) rather than move the newer records over it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +56,16 @@ journal_path(const char *state)
 	char	*p;
 
 	xasprintf(&p, "%s.journal", state);
+	return p;
+}
+
+/* Where the records move while a checkpoint is written. */
+static char *
+journal_old_path(const char *path)
+{
+	char	*p;
+
+	xasprintf(&p, "%s.old", path);
 	return p;
 }
 
@@ -86,12 +104,66 @@ journal_close(struct journal *j)
 	free(j);
 }
 
-/* Remove the journal's file (its state file moved elsewhere). */
+/* Remove path if it is there; logged if it cannot be. */
+static void
+journal_remove(const char *path)
+{
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("journal not removed path=%s", path);
+}
+
+/* Remove the journal's files (its state file moved elsewhere). */
 void
 journal_unlink(struct journal *j)
 {
-	if (unlink(j->path) == -1 && errno != ENOENT)
-		log_warn("journal not removed path=%s", j->path);
+	journal_drop_old(j);
+	journal_remove(j->path);
+}
+
+/*
+ * A checkpoint starts: move the records so far aside (unless a failed
+ * checkpoint left older ones there) and begin an empty journal.
+ */
+void
+journal_rotate(struct journal *j)
+{
+	char	*old;
+	int	 fd;
+
+	if (j == NULL || j->fd == -1)
+		return;
+	journal_flush(j);
+	old = journal_old_path(j->path);
+	if (access(old, F_OK) == 0) {
+		free(old);
+		return;
+	}
+	if (rename(j->path, old) == -1) {
+		log_warn("journal not moved aside path=%s", j->path);
+		free(old);
+		return;
+	}
+	free(old);
+	fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		log_warn("journal not open path=%s; a crash loses what "
+		    "came after the last checkpoint", j->path);
+	close(j->fd);
+	j->fd = fd;
+}
+
+/* The checkpoint is on disk: the records moved aside are in it. */
+void
+journal_drop_old(struct journal *j)
+{
+	char	*old;
+
+	if (j == NULL)
+		return;
+	old = journal_old_path(j->path);
+	journal_remove(old);
+	free(old);
 }
 
 /* The last record numbered. */
@@ -161,22 +233,23 @@ journal_flush(struct journal *j)
 void
 journal_reset(struct journal *j)
 {
-	if (j == NULL || j->fd == -1)
+	if (j == NULL)
 		return;
-	if (ftruncate(j->fd, 0) == -1)
+	journal_drop_old(j);
+	if (j->fd != -1 && ftruncate(j->fd, 0) == -1)
 		log_warn("journal not emptied path=%s", j->path);
 }
 
 /*
- * Apply the journal of state file state past record from to d, on the
- * clocks recorded; the number of records applied.  The seq of the last
- * record read is in *last.
+ * Apply the journal file path past record from to d, on the clocks
+ * recorded; the number of records applied.  *last is the seq of the last
+ * record read (if above it), *good the bytes that read whole.
  */
-uint64_t
-journal_replay(struct daemon *d, const char *state, uint64_t from,
+static uint64_t
+journal_replay_file(struct daemon *d, const char *path, uint64_t from,
     uint64_t *last, off_t *good)
 {
-	char		*path = journal_path(state), *data = NULL;
+	char		*data = NULL;
 	FILE		*fp;
 	size_t		 size = 0, cap = 0, off = 0, rec, n;
 	uint64_t	 applied = 0, seq, h;
@@ -185,12 +258,9 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 	uint8_t		 nl;
 	char		 kind, name[256];
 
-	*last = from;
 	*good = -1;
-	if ((fp = fopen(path, "r")) == NULL) {
-		free(path);
+	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
-	}
 	do {
 		if (size == cap)
 			data = xrealloc(data, cap = cap == 0 ? 65536 : cap * 2);
@@ -241,6 +311,27 @@ journal_replay(struct daemon *d, const char *state, uint64_t from,
 		    "(a write cut by the crash)", path, (long long)*good,
 		    size - (size_t)*good);
 	free(data);
-	free(path);
 	return applied;
+}
+
+/*
+ * Apply the journal of state file state past record from to d: the
+ * records a checkpoint in progress moved aside, then the journal.  The
+ * seq of the last record read is in *last, the bytes of the journal
+ * that read whole in *good.
+ */
+uint64_t
+journal_replay(struct daemon *d, const char *state, uint64_t from,
+    uint64_t *last, off_t *good)
+{
+	char		*path = journal_path(state);
+	char		*old = journal_old_path(path);
+	uint64_t	 n;
+
+	*last = from;
+	n = journal_replay_file(d, old, from, last, good);
+	n += journal_replay_file(d, path, from, last, good);
+	free(old);
+	free(path);
+	return n;
 }

@@ -16,12 +16,15 @@
  * The daemon writes a checkpoint early when seq nears the ceiling.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <cJSON.h>
 
@@ -47,20 +50,22 @@ state_flush(FILE *fp, struct buf *b, long *lines)
 	return 0;
 }
 
-/* fsync the folder holding path, so the rename is on disk. */
-static void
+/* fsync the folder holding path, so the rename is on disk; -1 if not. */
+static int
 state_sync_dir(const char *path)
 {
 	char	*copy = xstrdup(path);
-	int	 fd;
+	int	 fd, rc = 0;
 
 	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		fatal("state: open the folder of %s", path);
-	if (fsync(fd) == -1)
-		fatal("state: fsync the folder of %s", path);
-	close(fd);
+	    -1 || fsync(fd) == -1) {
+		log_warn("state: fsync the folder of %s", path);
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
 	free(copy);
+	return rc;
 }
 
 /* Write every line of the state into fp; the number of lines or -1. */
@@ -118,22 +123,21 @@ fail:
 }
 
 /*
- * Write the state file now (when the config names one).  0 on success;
- * -1 if it could not be written (logged; the old file stays).
+ * Write the state file path from what d holds: FILE.tmp, fsync, rename,
+ * fsync the folder.  0 when it is on disk; STATE_NOT_WRITTEN when it is
+ * not (logged; the old file stays); STATE_SYNC_FAILED when an fsync
+ * failed (fatal: the kernel may have dropped the pages).
  */
-int
-state_save(struct daemon *d)
+#define STATE_NOT_WRITTEN	1
+#define STATE_SYNC_FAILED	2
+static int
+state_write(struct daemon *d, const char *path, uint64_t ceiling)
 {
-	const char	*path = d->cfg->state_file;
 	char		*tmp;
 	FILE		*fp;
-	cw_time		 t0 = dur_monotonic();
-	uint64_t	 ceiling = pub_seq(d->pub) + STATE_SEQ_RESERVE;
 	long		 lines;
-	int		 fd;
+	int		 fd, rc = 0;
 
-	if (path == NULL || *path == '\0')
-		return 0;
 	xasprintf(&tmp, "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
 	    -1 || (fp = fdopen(fd, "w")) == NULL) {
@@ -141,10 +145,7 @@ state_save(struct daemon *d)
 		if (fd != -1)
 			close(fd);
 		free(tmp);
-		d->ckpt_failed++;
-		d->ckpt_failed_last = true;
-		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
-		return -1;
+		return STATE_NOT_WRITTEN;
 	}
 	lines = state_write_lines(d, fp, ceiling);
 	if (lines == -1 || fflush(fp) == EOF) {
@@ -152,37 +153,173 @@ state_save(struct daemon *d)
 		fclose(fp);
 		unlink(tmp);
 		free(tmp);
-		d->ckpt_failed++;
-		d->ckpt_failed_last = true;
-		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
-		return -1;
+		return STATE_NOT_WRITTEN;
 	}
-	if (fsync(fileno(fp)) == -1)
-		fatal("checkpoint: fsync %s", tmp);
-	if (fclose(fp) == EOF)
-		fatal("checkpoint: close %s", tmp);
-	if (rename(tmp, path) == -1) {
+	if (fsync(fileno(fp)) == -1) {
+		log_warn("checkpoint: fsync %s", tmp);
+		rc = STATE_SYNC_FAILED;
+	}
+	if (fclose(fp) == EOF && rc == 0) {
+		log_warn("checkpoint: close %s", tmp);
+		rc = STATE_SYNC_FAILED;
+	}
+	if (rc == 0 && rename(tmp, path) == -1) {
 		log_warn("checkpoint not renamed path=%s", path);
 		unlink(tmp);
-		free(tmp);
-		d->ckpt_failed++;
-		d->ckpt_failed_last = true;
-		d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
-		return -1;
+		rc = STATE_NOT_WRITTEN;
 	}
-	state_sync_dir(path);
-	/* The file holds every record so far: start the journal over. */
-	journal_reset(d->journal);
+	if (rc == 0 && state_sync_dir(path) == -1)
+		rc = STATE_SYNC_FAILED;
 	free(tmp);
-	d->seq_ceiling = ceiling;
+	if (rc == 0)
+		log_debug("checkpoint written path=%s calls=%zu lines=%ld",
+		    path, calls_count(&d->calls), lines);
+	return rc;
+}
+
+/* A checkpoint was not written: count it, retry after an interval. */
+static void
+state_failed(struct daemon *d)
+{
+	d->ckpt_failed++;
+	d->ckpt_failed_last = true;
+	d->ckpt_retry_at = dur_monotonic() + d->cfg->checkpoint_interval;
+}
+
+/* A checkpoint with ceiling, started at t0 (monotonic), is on disk. */
+static void
+state_written(struct daemon *d, uint64_t ceiling, cw_time t0)
+{
+	if (ceiling > d->seq_ceiling)
+		d->seq_ceiling = ceiling;
 	d->ckpt_at = dur_wallclock();
 	d->ckpt_duration = dur_monotonic() - t0;
 	d->ckpt_written++;
 	d->ckpt_failed_last = false;
-	log_debug("checkpoint written path=%s calls=%zu lines=%ld "
-	    "duration=%lldus", path, calls_count(&d->calls), lines,
-	    (long long)d->ckpt_duration);
+}
+
+/*
+ * Write the state file now, in the loop (when the config names one),
+ * ending a checkpoint a child is writing.  0 on success; -1 if it could
+ * not be written (logged; the old file stays).
+ */
+int
+state_save(struct daemon *d)
+{
+	const char	*path = d->cfg->state_file;
+	cw_time		 t0 = dur_monotonic();
+	uint64_t	 ceiling = pub_seq(d->pub) + STATE_SEQ_RESERVE;
+	int		 rc;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	state_abort(d);
+	if ((rc = state_write(d, path, ceiling)) == STATE_SYNC_FAILED)
+		fatalx("checkpoint: fsync failed path=%s", path);
+	if (rc != 0) {
+		state_failed(d);
+		return -1;
+	}
+	/* The file holds every record so far: start the journal over. */
+	journal_reset(d->journal);
+	d->ckpt_pause = dur_monotonic() - t0;
+	state_written(d, ceiling, t0);
 	return 0;
+}
+
+/*
+ * Start a checkpoint without stopping the loop: a child process writes
+ * the state as it was at fork() (copy-on-write), while the journal takes
+ * what comes meanwhile; state_reap() hears how it went.  One at a time.
+ * Where fork() fails, the loop writes it itself.
+ */
+void
+state_checkpoint(struct daemon *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	const char	*path = d->cfg->state_file;
+	cw_time		 t0 = dur_monotonic();
+	uint64_t	 ceiling = pub_seq(d->pub) + STATE_SEQ_RESERVE;
+	sigset_t	 all, saved;
+	pid_t		 parent = getpid(), pid;
+	size_t		 i;
+
+	if (path == NULL || *path == '\0' || d->ckpt_pid > 0)
+		return;
+	journal_rotate(d->journal);
+	/* No signal reaches the child before it drops the loop's handlers
+	 * (they would wake the parent's loop as its own). */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < nitems(sigs); i++)
+			signal(sigs[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		/* A child of a dead daemon must not write over what the
+		 * next one writes. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(STATE_NOT_WRITTEN);
+		_exit(state_write(d, path, ceiling));
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (pid == -1) {
+		log_warn("checkpoint not forked; written in the loop");
+		(void)state_save(d);
+		return;
+	}
+	d->ckpt_pid = pid;
+	d->ckpt_ceiling = ceiling;
+	d->ckpt_started = t0;
+	d->ckpt_pause = dur_monotonic() - t0;
+}
+
+/* How the checkpoint's child ended, if it has (or wait for it). */
+void
+state_reap(struct daemon *d, bool wait)
+{
+	int	 status;
+	pid_t	 r;
+
+	if (d->ckpt_pid <= 0)
+		return;
+	while ((r = waitpid(d->ckpt_pid, &status, wait ? 0 : WNOHANG)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == 0)
+		return;
+	d->ckpt_pid = 0;
+	if (r == -1) {
+		log_warn("checkpoint child lost");
+		state_failed(d);
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		journal_drop_old(d->journal);
+		state_written(d, d->ckpt_ceiling, d->ckpt_started);
+		log_debug("checkpoint written in the background pause=%lldus "
+		    "duration=%lldus", (long long)d->ckpt_pause,
+		    (long long)d->ckpt_duration);
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == STATE_SYNC_FAILED)
+		fatalx("checkpoint: fsync failed path=%s", d->cfg->state_file);
+	if (WIFSIGNALED(status))
+		log_warnx("checkpoint not written: its writer was killed "
+		    "signal=%d", WTERMSIG(status));
+	state_failed(d);
+}
+
+/* End a checkpoint a child is writing, unfinished (the loop writes). */
+void
+state_abort(struct daemon *d)
+{
+	if (d->ckpt_pid <= 0)
+		return;
+	(void)kill(d->ckpt_pid, SIGKILL);
+	while (waitpid(d->ckpt_pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	d->ckpt_pid = 0;
 }
 
 /* A header line: check it and take the seq, clock, ids and seed. */

@@ -507,6 +507,140 @@ START_TEST(a_cut_journal_is_applied_up_to_the_cut)
 }
 END_TEST
 
+/* The daemon's child process (its checkpoint writer) within ms, or 0. */
+static pid_t
+rs_child(int ms)
+{
+	char	 path[96];
+	FILE	*f;
+	int	 pid = 0;
+	double	 end = bb_now() + ms / 1000.0;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)b.pid,
+	    (int)b.pid);
+	while (pid == 0 && bb_now() < end) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid == 0)
+			usleep(20 * 1000);
+	}
+	return pid;
+}
+
+/* Start with checkpoints every iv and one call, id, talking in sales. */
+static void
+rs_start_one(const char *iv, const char *id)
+{
+	interval = iv;
+	rs_start();
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"%s\","
+	    "\"ts\":%.6f,\"queue\":\"sales\"}", id, bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+}
+
+/* Whether pid is gone (or dead, waiting to be reaped) within ms. */
+static bool
+rs_gone(pid_t pid, int ms)
+{
+	char	 path[64], st = 'R';
+	FILE	*f;
+	double	 end = bb_now() + ms / 1000.0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	do {
+		if ((f = fopen(path, "r")) == NULL)
+			return true;
+		if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+			st = 'R';
+		fclose(f);
+		if (st == 'Z' || st == 'X')
+			return true;
+		usleep(20 * 1000);
+	} while (bb_now() < end);
+	return false;
+}
+
+/*
+ * A checkpoint is written by a child while the daemon goes on: held up
+ * (its file is a FIFO nobody reads), the daemon still takes events and
+ * answers; killed -9 meanwhile, the writer dies with it and the restart
+ * has what came before the checkpoint began (the journal moved aside)
+ * and what came while it was written (the new journal).
+ */
+START_TEST(a_checkpoint_being_written_stops_nothing_and_loses_nothing)
+{
+	char	 fifo[160], old[160];
+	double	 t0 = bb_now();
+	pid_t	 child;
+	cJSON	*snap;
+	struct stat st;
+
+	/* "before" is journalled well before the first checkpoint. */
+	rs_start_one("1s", "before");
+	snprintf(fifo, sizeof fifo, "%s/state.tmp", b.dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_msg((child = rs_child(3000)) > 0, "no checkpoint writer");
+	snprintf(old, sizeof old, "%s/state.journal.old", b.dir);
+	ck_assert_int_eq(stat(old, &st), 0);
+	ck_assert_int_gt(st.st_size, 0);
+	bb_push(&b, "{\"type\":\"answered\",\"call_id\":\"during\","
+	    "\"ts\":%.6f,\"queue\":\"sales\"}", t0);
+	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
+	snap = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(snap,
+	    "checkpoints"), "writing")));
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	/* The writer does not outlive the daemon. */
+	ck_assert_msg(rs_gone(child, 2000), "writer %d still runs",
+	    (int)child);
+	ck_assert_int_eq(unlink(fifo), 0);
+	interval = "1h";
+	rs_start();
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_ptr_nonnull(rs_find(snap, "calls", "call_id", "before"));
+	ck_assert_ptr_nonnull(rs_find(snap, "calls", "call_id", "during"));
+	cJSON_Delete(snap);
+	/* The start-up checkpoint holds both: the old journal is gone. */
+	ck_assert_int_eq(access(old, F_OK), -1);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/* A checkpoint in the background reaches the disk and says so. */
+START_TEST(background_checkpoints_are_written_and_counted)
+{
+	char	 path[160];
+	cJSON	*o, *ck;
+	int	 i;
+
+	rs_start_one("200ms", "c1");
+	snprintf(path, sizeof path, "%s/state", b.dir);
+	ck_assert(bb_wait_file(path, "\"c1\"", 3000));
+	/* One at start-up, at least one with c1 in it (once reaped). */
+	for (i = 0; i < 150; i++) {
+		o = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+		ck = cJSON_GetObjectItem(o, "checkpoints");
+		if (bb_num(ck, "written") >= 2 && !cJSON_IsTrue(
+		    cJSON_GetObjectItem(ck, "writing")))
+			break;
+		cJSON_Delete(o);
+		usleep(20 * 1000);
+	}
+	ck_assert_int_lt(i, 150);
+	ck_assert_double_eq(bb_num(ck, "failed"), 0);
+	ck_assert_double_gt(bb_num(ck, "duration"), 0);
+	ck_assert_double_gt(bb_num(ck, "pause"), 0);
+	cJSON_Delete(o);
+	snprintf(path, sizeof path, "%s/state.journal.old", b.dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* Write text as the state file. */
 static void
 rs_state(const char *text)
@@ -597,6 +731,9 @@ restart_suite(void)
 	tcase_add_test(tc, kill_9_after_checkpoints_loses_nothing);
 	tcase_add_test(tc, kill_9_before_a_checkpoint_loses_nothing);
 	tcase_add_test(tc, a_cut_journal_is_applied_up_to_the_cut);
+	tcase_add_test(tc,
+	    a_checkpoint_being_written_stops_nothing_and_loses_nothing);
+	tcase_add_test(tc, background_checkpoints_are_written_and_counted);
 	tcase_add_test(tc, a_silent_feed_stays_silent_across_a_restart);
 	tcase_add_test(tc, a_restored_silence_still_ends);
 	tcase_add_test(tc, kill_9_after_a_reload_keeps_the_alerts);

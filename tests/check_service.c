@@ -409,6 +409,8 @@ START_TEST(metrics_parse_and_count)
 	ck_assert_ptr_nonnull(strstr(out, "callwatch_calls 1\n"));
 	ck_assert_ptr_nonnull(strstr(out, "callwatch_loop_lag_seconds{probe="
 	    "\"max\"} "));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "\ncallwatch_checkpoint_pause_seconds 0.000000\n"));
 	ck_assert_uint_gt(svc_prometheus(out), 50);
 	ck_assert_int_eq(svc_get(port, "/healthz", out, sizeof out), 200);
 	ck_assert_str_eq(out, "{\"ok\":true}\n");
