@@ -47,6 +47,7 @@ static const char *build;
 static char	 dir[64];
 static double	 scale = 1;
 static void	*zctx;
+static const char *state_keys = "state_file: \"\"";	/* daemon: keys */
 static cJSON	*results;
 
 /* Monotonic seconds. */
@@ -89,12 +90,12 @@ daemon_start(const char *extra)
 	snprintf(bin, sizeof bin, "%s/callwatchd", build);
 	if ((f = fopen(conf, "w")) == NULL)
 		die(conf);
-	fprintf(f, "daemon: {clock: wall, state_file: \"\", max_calls: "
+	fprintf(f, "daemon: {clock: wall, %s, max_calls: "
 	    "3000000, log_level: warning}\n"
 	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
 	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
-	    "control: {endpoint: \"%s\"}\n%s", BENCH_FEED, BENCH_PUB,
-	    BENCH_CTL, extra);
+	    "control: {endpoint: \"%s\"}\n%s", state_keys, BENCH_FEED,
+	    BENCH_PUB, BENCH_CTL, extra);
 	fclose(f);
 	if ((pid = fork()) == 0) {
 		int	 fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -115,16 +116,15 @@ daemon_stop(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
-/* A stats request; the number field name, or -1. */
-static double
-stat_num(const char *name)
+/* A stats request: the reply, or NULL. */
+static cJSON *
+stats_get(void)
 {
 	void		*d = zmq_socket(zctx, ZMQ_DEALER);
 	zmq_pollitem_t	 it = { d, 0, ZMQ_POLLIN, 0 };
 	char		 buf[65536];
 	int		 n, zero = 0;
-	double		 v = -1;
-	cJSON		*o;
+	cJSON		*o = NULL;
 
 	zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_connect(d, BENCH_CTL);
@@ -133,15 +133,32 @@ stat_num(const char *name)
 	if (zmq_poll(&it, 1, 30000) == 1) {
 		zmq_recv(d, buf, sizeof buf, 0);	/* delimiter */
 		n = zmq_recv(d, buf, sizeof buf - 1, 0);
-		if (n > 0 && (o = cJSON_ParseWithLength(buf, (size_t)n))) {
-			cJSON	*j = cJSON_GetObjectItem(o, name);
-
-			v = cJSON_IsNumber(j) ? j->valuedouble : -1;
-			cJSON_Delete(o);
-		}
+		if (n > 0)
+			o = cJSON_ParseWithLength(buf, (size_t)n);
 	}
 	zmq_close(d);
+	return o;
+}
+
+/* Number field name of object sub (or the top) of stats, or -1. */
+static double
+stat_sub(const char *sub, const char *name)
+{
+	cJSON	*o = stats_get(), *j;
+	double	 v;
+
+	j = sub != NULL ? cJSON_GetObjectItem(o, sub) : o;
+	j = cJSON_GetObjectItem(j, name);
+	v = cJSON_IsNumber(j) ? j->valuedouble : -1;
+	cJSON_Delete(o);
 	return v;
+}
+
+/* A stats request; the number field name, or -1. */
+static double
+stat_num(const char *name)
+{
+	return stat_sub(NULL, name);
 }
 
 /* Wait until the daemon answers. */
@@ -416,6 +433,41 @@ bench_scaling(void)
 	    per_call <= 300);
 }
 
+/*
+ * 7. checkpoint pause: with a million live calls, how long writing the
+ * state file stops the loop (the fork of its writer), and how long the
+ * writer takes (what the loop would stop for if it wrote it itself).
+ */
+static void
+bench_checkpoint(void)
+{
+	char	 keys[256];
+	size_t	 calls = (size_t)(1000000 * scale);
+	double	 written, pause, took, end;
+	pid_t	 pid;
+
+	snprintf(keys, sizeof keys, "state_file: \"%s/state\", "
+	    "checkpoint_interval: 2s", dir);
+	state_keys = keys;
+	pid = daemon_start("");
+	daemon_ready();
+	preload(calls, 10);
+	/* The second checkpoint after the load holds every call. */
+	written = stat_sub("checkpoints", "written");
+	end = now_mono() + 60;
+	while (stat_sub("checkpoints", "written") < written + 2 &&
+	    now_mono() < end)
+		usleep(50 * 1000);
+	pause = stat_sub("checkpoints", "pause");
+	took = stat_sub("checkpoints", "duration");
+	daemon_stop(pid);
+	state_keys = "state_file: \"\"";
+	printf("  (%zu live calls: the writer took %.0f ms; the loop stopped "
+	    "%.2f ms)\n", calls, took * 1e3, pause * 1e3);
+	result("checkpoint_pause", pause * 1e3, "ms", "<= 50",
+	    pause >= 0 && pause <= 0.05);
+}
+
 static int
 dbl_cmp(const void *a, const void *b)
 {
@@ -658,6 +710,8 @@ main(int argc, char **argv)
 		bench_replay(argv[i + 1]);
 	if (RUN("fanout"))
 		bench_fanout(alone);
+	if (RUN("checkpoint"))
+		bench_checkpoint();
 #undef RUN
 	if (json != NULL && (f = fopen(json, "w")) != NULL) {
 		s = cJSON_Print(results);
