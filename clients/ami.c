@@ -501,7 +501,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: callwatch-ami [-c FILE] [--feed EP | --jsonl] "
 	    "[--host H] [--port P] [--username U]\n"
-	    "           [--secret-file FILE] [--once]\n"
+	    "           [--secret-file FILE] [--key FILE --server-key FILE] "
+	    "[--once]\n"
 	    "The secret comes from CALLWATCH_AMI_SECRET or --secret-file.\n");
 }
 
@@ -524,7 +525,7 @@ main(int argc, char **argv)
 	if ((a.secret = bridge_secret("callwatch-ami",
 	    "CALLWATCH_AMI_SECRET", o.secret_file)) == NULL)
 		return 2;
-	if (bridge_open(&a.b, "callwatch-ami", o.conf, o.feed, o.jsonl) == -1)
+	if (bridge_open(&a.b, "callwatch-ami", &o) == -1)
 		return 1;
 	smap_init(&a.calls, acall_key, (uint64_t)dur_wallclock());
 	bridge_run(&a.b, a.once, ami_session, &a);

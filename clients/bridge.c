@@ -53,10 +53,14 @@ bridge_options(int argc, char **argv, const char *secret_opt,
 		{ "port", required_argument, NULL, 'p' },
 		{ secret_opt, required_argument, NULL, 's' },
 		{ "once", no_argument, NULL, '1' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "server-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "username", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *key = NULL, *server_key = NULL;
+	char	 err[512];
 	int	 ch;
 
 	/* No user to name: the table ends before --username. */
@@ -89,6 +93,12 @@ bridge_options(int argc, char **argv, const char *secret_opt,
 		case '1':
 			o->once = true;
 			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'K':
+			server_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -99,6 +109,11 @@ bridge_options(int argc, char **argv, const char *secret_opt,
 	}
 	if (optind < argc || (o->jsonl && o->feed != NULL)) {
 		usage(stderr);
+		return 2;
+	}
+	if (!o->jsonl && curvekeys_load(&o->keys, key, server_key, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, err);
 		return 2;
 	}
 	return 0;
@@ -129,10 +144,11 @@ bridge_now(void)
  * first pull feed).  0, or -1 after an error line.
  */
 int
-bridge_open(struct bridge *b, const char *prog, const char *conf,
-    const char *feed, bool jsonl)
+bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)
 {
 	struct client	 c;
+	const char	*conf = o->conf, *feed = o->feed;
+	bool		 jsonl = o->jsonl;
 	int		 linger = 2000, timeout = BRIDGE_SEND_MS;
 
 	memset(b, 0, sizeof *b);
@@ -145,7 +161,8 @@ bridge_open(struct bridge *b, const char *prog, const char *conf,
 	if (jsonl)
 		return 0;
 	if (feed == NULL) {
-		if (client_init(&c, conf, NULL, NULL, NULL, 1000) == -1) {
+		if (client_init(&c, conf, NULL, NULL, NULL, &o->keys, 1000) ==
+		    -1) {
 			client_close(&c);
 			return -1;
 		}
@@ -163,6 +180,7 @@ bridge_open(struct bridge *b, const char *prog, const char *conf,
 	b->push = zmq_socket(b->zctx, ZMQ_PUSH);
 	zmq_setsockopt(b->push, ZMQ_LINGER, &linger, sizeof linger);
 	zmq_setsockopt(b->push, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+	curvekeys_apply(&o->keys, b->push);
 	if (zmq_connect(b->push, b->feed) == -1) {
 		bridge_log(b, "cannot connect to %s: %s", b->feed,
 		    zmq_strerror(errno));

@@ -14,6 +14,8 @@
 
 #include <cJSON.h>
 
+#include "cw.h"
+
 struct bridge {
 	const char	*prog;		/* for messages */
 	bool		 jsonl;		/* stdout instead of the feed */
@@ -33,6 +35,7 @@ struct bridge_opts {
 	const char	*port;
 	const char	*user;		/* NULL: no --username */
 	const char	*secret_file;
+	struct curvekeys keys;		/* --key, --server-key (CURVE) */
 	bool		 jsonl;
 	bool		 once;
 };
@@ -42,8 +45,7 @@ extern volatile sig_atomic_t bridge_stop;
 int	 bridge_options(int, char **, const char *, struct bridge_opts *,
 	    void (*)(FILE *));
 
-int	 bridge_open(struct bridge *, const char *, const char *,
-	    const char *, bool);
+int	 bridge_open(struct bridge *, const char *, const struct bridge_opts *);
 void	 bridge_close(struct bridge *);
 void	 bridge_emit(struct bridge *, cJSON *);
 void	 bridge_emit_raw(struct bridge *, const char *, size_t);

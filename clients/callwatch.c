@@ -30,6 +30,15 @@ struct cmd {
 
 static const struct cmd *cmd_find(const char *);
 
+/* The last part of a path. */
+static const char *
+cmd_basename(const char *p)
+{
+	const char	*s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
 /* An option's value: the next argument, or a usage error. */
 const char *
 cmd_value(int argc, char **argv, int *i)
@@ -430,13 +439,27 @@ cmd_calls(struct client *c, int argc, char **argv)
 	return 0;
 }
 
-/* The daemon's count of feed messages received; -1 if it does not say. */
+/*
+ * The daemon's count of feed messages received; -1 if it does not say.
+ * With CURVE only an admin key may ask: another gets no answer (its key
+ * may not use the control socket) or "forbidden", quietly and soon.
+ */
 static double
 cmd_received(struct client *c)
 {
-	cJSON	*r = client_request(c, cJSON_Parse("{\"cmd\":\"stats\"}"));
-	double	 n = client_num(r, "received", -1);
+	char	 err[256];
+	int	 ms = c->timeout_ms;
+	cJSON	*r;
+	double	 n;
 
+	if (c->keys.on && c->timeout_ms > 500)
+		c->timeout_ms = 500;
+	r = client_ask(c, cJSON_Parse("{\"cmd\":\"stats\"}"), err,
+	    sizeof err);
+	c->timeout_ms = ms;
+	if (r == NULL && !c->keys.on)
+		client_err("%s", err);
+	n = client_num(r, "received", -1);
 	cJSON_Delete(r);
 	return n;
 }
@@ -478,13 +501,15 @@ cmd_send(struct client *c, int argc, char **argv)
 		client_err("send: %s: %s", file, strerror(errno));
 		return CW_EXIT_USAGE;
 	}
+	/* With CURVE, only an admin key may ask stats: the count is then
+	 * not confirmed, but the handshake says the key is let in. */
 	before = cmd_received(c);
-	push = zmq_socket(c->zctx, ZMQ_PUSH);
+	if ((push = zmq_socket(c->zctx, ZMQ_PUSH)) == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
-	if (push == NULL || zmq_connect(push, feed) == -1) {
-		client_err("send: cannot connect to %s: %s", feed,
-		    zmq_strerror(errno));
+	if (client_connect(c, push, feed) == -1) {
+		zmq_close(push);
 		if (fp != stdin)
 			fclose(fp);
 		return CW_EXIT_DAEMON;
@@ -514,8 +539,54 @@ cmd_send(struct client *c, int argc, char **argv)
 		    "not read them all within %d ms", n, feed, c->timeout_ms);
 		return CW_EXIT_DAEMON;
 	}
-	printf("sent %.0f events to %s\n", n, feed);
+	printf("sent %.0f events to %s%s\n", n, feed, before < 0 ?
+	    " (not confirmed: this key may not ask the daemon's stats)" : "");
 	return 0;
+}
+
+/*
+ * keygen NAME: a CURVE key pair in NAME.key (both keys, 0600) and
+ * NAME.pub (the public key, to hand out); nothing is overwritten.
+ */
+static int
+cmd_keygen(int argc, char **argv)
+{
+	char	 pub[CW_Z85_KEY + 1], sec[CW_Z85_KEY + 1];
+	char	*kpath, *ppath;
+	const char *name;
+	int	 rc = 0;
+
+	if (argc != 2 || argv[1][0] == '-' || argv[1][0] == '\0')
+		return cmd_bad("keygen", "give one NAME", argc > 2 ? argv[2] :
+		    NULL);
+	name = argv[1];
+	if (zmq_curve_keypair(pub, sec) == -1) {
+		client_err("keygen: %s (libzmq without CURVE?)",
+		    zmq_strerror(errno));
+		return 1;
+	}
+	xasprintf(&kpath, "%s.key", name);
+	xasprintf(&ppath, "%s.pub", name);
+	if (access(kpath, F_OK) == 0 || access(ppath, F_OK) == 0) {
+		client_err("keygen: %s or %s exists; not overwritten", kpath,
+		    ppath);
+		rc = 1;
+	} else if (keyfile_write(kpath, pub, sec) == -1) {
+		client_err("keygen: %s: %s", kpath, strerror(errno));
+		rc = 1;
+	} else if (keyfile_write(ppath, pub, NULL) == -1) {
+		client_err("keygen: %s: %s", ppath, strerror(errno));
+		unlink(kpath);
+		rc = 1;
+	} else
+		printf("wrote %s (keep it secret) and %s\n"
+		    "for the daemon's security.clients:\n"
+		    "  - {name: %s, key: \"%s\", role: viewer}\n", kpath,
+		    ppath, cmd_basename(name), pub);
+	explicit_bzero(sec, sizeof sec);
+	free(kpath);
+	free(ppath);
+	return rc;
 }
 
 static const struct cmd cmds[] = {
@@ -538,6 +609,8 @@ static const struct cmd cmds[] = {
 	{ "reload", "", "reload the daemon's config (as SIGHUP)", cmd_reload },
 	{ "send", "[FILE|-] [--feed ENDPOINT]", "push callwatch JSON Lines to "
 	  "a feed (the config's first pull feed by default)", cmd_send },
+	{ "keygen", "NAME", "write a CURVE key pair: NAME.key (secret, mode "
+	  "0600) and NAME.pub", NULL },
 };
 
 /* The subcommand called name, or NULL. */
@@ -559,7 +632,8 @@ usage(FILE *f)
 	size_t	 i;
 
 	fprintf(f, "usage: callwatch [-c FILE] [--control EP] [--publish EP] "
-	    "[--feed EP] [--timeout MS] COMMAND [ARGS]\n\ncommands:\n");
+	    "[--feed EP] [--key FILE --server-key FILE] [--timeout MS] "
+	    "COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < nitems(cmds); i++)
 		fprintf(f, "  %-10s %s\n             %s\n", cmds[i].name,
 		    cmds[i].usage, cmds[i].help);
@@ -574,13 +648,17 @@ main(int argc, char **argv)
 		{ "publish", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "feed", required_argument, NULL, 'F' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "server-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*conf = NULL, *control = NULL, *publish = NULL;
-	const char	*feed = NULL;
+	const char	*feed = NULL, *key = NULL, *server_key = NULL;
 	const struct cmd *cmd;
 	struct client	 c;
+	struct curvekeys keys;
+	char		 err[512];
 	char		*end;
 	long		 timeout = 3000;
 	int		 ch, rc;
@@ -599,6 +677,12 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			feed = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'K':
+			server_key = optarg;
 			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);
@@ -629,7 +713,13 @@ main(int argc, char **argv)
 	}
 	if (cmd_help(cmd, argc, argv))
 		return 0;
-	if (client_init(&c, conf, control, publish, feed,
+	if (cmd->fn == NULL)
+		return cmd_keygen(argc, argv);
+	if (curvekeys_load(&keys, key, server_key, err, sizeof err) == -1) {
+		client_err("%s", err);
+		return CW_EXIT_USAGE;
+	}
+	if (client_init(&c, conf, control, publish, feed, &keys,
 	    (int)timeout) == -1) {
 		client_close(&c);
 		return CW_EXIT_DAEMON;

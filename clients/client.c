@@ -69,7 +69,8 @@ client_reach(const char *ep)
  */
 int
 client_init(struct client *c, const char *conf, const char *control,
-    const char *publish, const char *feed, int timeout_ms)
+    const char *publish, const char *feed, const struct curvekeys *keys,
+    int timeout_ms)
 {
 	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*cfg = NULL;
@@ -78,6 +79,8 @@ client_init(struct client *c, const char *conf, const char *control,
 
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = timeout_ms;
+	if (keys != NULL)
+		c->keys = *keys;
 	if (control == NULL || publish == NULL || feed == NULL) {
 		if ((path = client_conf(conf)) == NULL) {
 			client_err("no config found (/etc/callwatch/"
@@ -86,12 +89,18 @@ client_init(struct client *c, const char *conf, const char *control,
 			return -1;
 		}
 		log_init(LOG_LVL_ERROR, "callwatch");
-		if ((cfg = config_load(path, &errs)) == NULL) {
+		if ((cfg = config_load_as(path, &errs, true)) == NULL) {
 			client_err("%s", errs.n > 0 ? errs.v[0] :
 			    "the config does not load");
 			cfgerrs_free(&errs);
 			return -1;
 		}
+	}
+	if (cfg != NULL && cfg->curve && !c->keys.on) {
+		client_err("the daemon uses CURVE (security.curve in %s): give "
+		    "--key FILE and --server-key FILE", cfg->path);
+		config_free(cfg);
+		return -1;
 	}
 	c->control = xstrdup(control != NULL ? control :
 	    cfg->control_endpoint);
@@ -126,6 +135,7 @@ client_dealer(struct client *c)
 	if ((c->dealer = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(c->dealer, ZMQ_LINGER, &linger, sizeof linger);
+	curvekeys_apply(&c->keys, c->dealer);
 	return zmq_connect(c->dealer, c->control);
 }
 
@@ -233,4 +243,70 @@ client_dur(double sec, char *buf, size_t len)
 	}
 	dur_format((cw_time)sec * CW_SEC, buf, len);
 	return buf;
+}
+
+/*
+ * Connect sock to ep and, with CURVE, wait up to the timeout for the
+ * handshake: a key the daemon refuses (not on its allow-list, or a role
+ * that may not use that socket) would otherwise just get nothing.  0, or
+ * -1 after an error line.
+ */
+int
+client_connect(struct client *c, void *sock, const char *ep)
+{
+	static int	 n;
+	char		 name[64], ev[6];
+	void		*mon;
+	uint16_t	 what = 0;
+	zmq_pollitem_t	 it;
+	cw_time		 end;
+	int		 rc = -1, more;
+
+	if (!c->keys.on) {
+		if (zmq_connect(sock, ep) == 0)
+			return 0;
+		client_err("cannot connect to %s: %s", ep, zmq_strerror(errno));
+		return -1;
+	}
+	curvekeys_apply(&c->keys, sock);
+	snprintf(name, sizeof name, "inproc://callwatch-handshake-%d", n++);
+	if (zmq_socket_monitor(sock, name, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == -1 ||
+	    (mon = zmq_socket(c->zctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(mon, name) == -1)
+		fatalx("zmq_socket_monitor: %s", zmq_strerror(errno));
+	if (zmq_connect(sock, ep) == -1) {
+		client_err("cannot connect to %s: %s", ep, zmq_strerror(errno));
+		zmq_close(mon);
+		return -1;
+	}
+	end = dur_monotonic() + (cw_time)c->timeout_ms * CW_MSEC;
+	it = (zmq_pollitem_t){ mon, 0, ZMQ_POLLIN, 0 };
+	while (what == 0 && dur_monotonic() < end &&
+	    zmq_poll(&it, 1, (long)((end - dur_monotonic()) / CW_MSEC) + 1) ==
+	    1) {
+		/* Two frames: event (u16) and value (u32), then the endpoint. */
+		if (zmq_recv(mon, ev, sizeof ev, 0) >= 2)
+			memcpy(&what, ev, sizeof what);
+		more = 0;
+		zmq_getsockopt(mon, ZMQ_RCVMORE, &more, &(size_t){ sizeof more });
+		if (more)
+			(void)zmq_recv(mon, name, sizeof name, 0);
+	}
+	zmq_socket_monitor(sock, NULL, 0);
+	zmq_close(mon);
+	if (what == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+		rc = 0;
+	else if (what == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+		client_err("the daemon refused this key at %s: it is not on "
+		    "the allow-list, or its role may not use that socket", ep);
+	else if (what != 0)
+		client_err("the CURVE handshake with %s failed (is "
+		    "--server-key the daemon's public key?)", ep);
+	else
+		client_err("the daemon at %s did not answer within %d ms", ep,
+		    c->timeout_ms);
+	return rc;
 }

@@ -20,11 +20,13 @@ struct client {
 	int		 timeout_ms;
 	void		*zctx;
 	void		*dealer;
+	struct curvekeys keys;		/* CURVE (SPEC 7), if on */
 };
 
 int	 client_init(struct client *, const char *, const char *,
-	    const char *, const char *, int);
+	    const char *, const char *, const struct curvekeys *, int);
 void	 client_close(struct client *);
+int	 client_connect(struct client *, void *, const char *);
 cJSON	*client_request(struct client *, cJSON *);
 cJSON	*client_ask(struct client *, cJSON *, char *, size_t);
 const char *client_str(const cJSON *, const char *);

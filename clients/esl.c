@@ -275,7 +275,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: callwatch-esl [-c FILE] [--feed EP | --jsonl] "
 	    "[--host H] [--port P]\n"
-	    "           [--password-file FILE] [--once]\n"
+	    "           [--password-file FILE] [--key FILE --server-key FILE] "
+	    "[--once]\n"
 	    "The password comes from CALLWATCH_ESL_PASSWORD or "
 	    "--password-file.\n");
 }
@@ -296,7 +297,7 @@ main(int argc, char **argv)
 	if ((e.password = bridge_secret("callwatch-esl",
 	    "CALLWATCH_ESL_PASSWORD", o.secret_file)) == NULL)
 		return 2;
-	if (bridge_open(&e.b, "callwatch-esl", o.conf, o.feed, o.jsonl) == -1)
+	if (bridge_open(&e.b, "callwatch-esl", &o) == -1)
 		return 1;
 	e.buf = xmalloc(ESL_MAX_HEAD + ESL_MAX_BODY + 1);
 	bridge_run(&e.b, e.once, esl_session, &e);

@@ -200,6 +200,7 @@ follow_start(struct follow *f, struct client *c)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(f->sub, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(f->sub, ZMQ_SUBSCRIBE, "", 0);
+	curvekeys_apply(&c->keys, f->sub);
 	if (zmq_connect(f->sub, c->publish) == -1) {
 		client_err("cannot connect to %s: %s", c->publish,
 		    zmq_strerror(errno));

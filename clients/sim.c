@@ -692,7 +692,8 @@ usage(FILE *f)
 	fprintf(f, "usage: callwatch-sim [-c FILE] [--feed EP | --jsonl] "
 	    "[--agents N] [--rate CALLS_PER_HOUR]\n"
 	    "           [--speed X] [--seed N] [--hour H] [--warmup DUR] "
-	    "[--duration DUR] [--start UNIXTIME]\n");
+	    "[--duration DUR] [--start UNIXTIME]\n"
+	    "           [--key FILE --server-key FILE]\n");
 }
 
 /* A duration option in seconds; -1 after an error line. */
@@ -739,13 +740,17 @@ main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "start", required_argument, NULL, 'S' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "server-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
 	struct client	 cl;
-	const char	*conf = NULL, *feed = NULL;
-	char		*feedbuf = NULL;
+	const char	*conf = NULL, *feed = NULL, *key = NULL;
+	const char	*server_key = NULL;
+	char		*feedbuf = NULL, err[512];
+	struct curvekeys keys;
 	double		 speed = 1, hour = -1, warmup = 3600, duration = -1;
 	double		 start = -1, rate = 0, agents = 24, v, t0, mean = 0;
 	uint64_t	 seed = 0;
@@ -793,6 +798,12 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			v = start = sim_num("--start", optarg, 0, 4e9);
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'K':
+			server_key = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -843,9 +854,14 @@ main(int argc, char **argv)
 		    tm.tm_sec);
 	}
 	if (!s.jsonl) {
+		if (curvekeys_load(&keys, key, server_key, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "callwatch-sim: %s\n", err);
+			return 2;
+		}
 		if (feed == NULL) {
-			if (client_init(&cl, conf, NULL, NULL, NULL, 1000) ==
-			    -1) {
+			if (client_init(&cl, conf, NULL, NULL, NULL, &keys,
+			    1000) == -1) {
 				client_close(&cl);
 				return 1;
 			}
@@ -863,6 +879,7 @@ main(int argc, char **argv)
 		s.push = zmq_socket(ctx, ZMQ_PUSH);
 		zmq_setsockopt(s.push, ZMQ_LINGER, &linger, sizeof linger);
 		zmq_setsockopt(s.push, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+		curvekeys_apply(&keys, s.push);
 		if (zmq_connect(s.push, feed) == -1) {
 			fprintf(stderr, "callwatch-sim: cannot connect to %s: "
 			    "%s\n", feed, zmq_strerror(errno));

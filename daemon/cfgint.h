@@ -35,6 +35,9 @@ enum config_type {
 	CT_SECTION,		/* a map of its own table */
 	CT_FEEDS,		/* the list of feeds */
 	CT_QUEUES,		/* the map of queue overrides */
+	CT_CURVEKEY,		/* a CURVE public key in Z85 */
+	CT_NAMES,		/* a list of names */
+	CT_CLIENTS,		/* the allow-list of CURVE clients */
 	CT_NTYPES
 };
 
@@ -112,6 +115,14 @@ struct config_ctx {
 	struct config_bind *binds;	/* endpoints the daemon binds */
 	size_t		 nbinds;	/* binds in binds */
 	unsigned	 dbad;		/* QC_* of defaults with errors */
+	struct config_bind *conns;	/* endpoints the daemon connects to */
+	size_t		 nconns;
+	yaml_node_t	*listen;	/* http.listen's value, if given */
+	yaml_node_t	*curve;		/* security.curve's value, if given */
+	yaml_node_t	*server_key;	/* ... server_key's */
+	yaml_node_t	*clients;	/* ... clients' */
+	yaml_node_t	**client_nodes;	/* each client's map */
+	bool		 no_secrets;	/* a client's load: no key files */
 };
 
 /* config.c: errors, the walk over a table, defaults and binds. */

@@ -370,6 +370,7 @@ cfgval_set_listen(struct config_ctx *ctx, const struct config_key *k,
 		    " %s", config_quote(s, q, sizeof q), why);
 		return -1;
 	}
+	ctx->listen = at->val;
 	return cfgval_set_string(ctx, k, at, base);
 }
 
@@ -559,6 +560,13 @@ cfgval_feed_post(struct config_ctx *ctx, const struct config_key *k,
 	else if (f->socket == FEED_PULL) {
 		snprintf(label, sizeof label, "%s.endpoint", where);
 		config_add_bind(ctx, &f->endpoint, label, at.val, false);
+	} else {
+		ctx->conns = xreallocarray(ctx->conns, ctx->nconns + 1,
+		    sizeof *ctx->conns);
+		ctx->conns[ctx->nconns].ep = &f->endpoint;
+		ctx->conns[ctx->nconns].node = at.val;
+		ctx->conns[ctx->nconns].label = NULL;
+		ctx->conns[ctx->nconns++].bad = false;
 	}
 }
 
@@ -849,6 +857,141 @@ cfgval_set_queues(struct config_ctx *ctx, const struct config_key *k,
 	return 0;
 }
 
+/* A CURVE public key: 40 characters of Z85. */
+static int
+cfgval_set_curvekey(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_at *at, void *base)
+{
+	const char	*s;
+	char		 q[CONFIG_QUOTE];
+
+	if ((s = cfgval_scalar(ctx, k, at)) == NULL)
+		return -1;
+	if (!keyfile_valid(s)) {
+		config_kerr(ctx, at, "'%s' is not a CURVE public key (40 "
+		    "characters of Z85, as `callwatch keygen` writes)",
+		    config_quote(s, q, sizeof q));
+		return -1;
+	}
+	return cfgval_set_string(ctx, k, at, base);
+}
+
+/* A list of names (strings, each once), like [billing, sales]. */
+static int
+cfgval_set_names(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_at *at, void *base)
+{
+	char		***field = (char ***)(void *)((char *)base + k->off);
+	size_t		*np = (size_t *)(void *)((char *)base + k->off_n);
+	const yaml_node_item_t *it;
+	struct config_at a = *at;
+	char		 name[64], *one = NULL;
+	size_t		 i, j, n;
+
+	if (at->val->type != YAML_SEQUENCE_NODE) {
+		config_kerr(ctx, at, "expected a list of names, like [billing, "
+		    "sales], not %s", cfgval_kind(at->val));
+		return -1;
+	}
+	it = at->val->data.sequence.items.start;
+	n = (size_t)(at->val->data.sequence.items.top - it);
+	*field = xcalloc(n + 1, sizeof(char *));
+	*np = 0;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%s[%zu]", at->name, i);
+		a.name = name;
+		a.val = config_node(ctx, it[i]);
+		one = NULL;
+		if (cfgval_set_name(ctx, &(struct config_key){ .name = name,
+		    .type = CT_NAME }, &a, &one) == -1)
+			return -1;
+		for (j = 0; j < *np; j++)
+			if (strcmp((*field)[j], one) == 0) {
+				config_kerr(ctx, &a, "'%s' is listed twice",
+				    one);
+				free(one);
+				return -1;
+			}
+		(*field)[(*np)++] = one;
+	}
+	return 0;
+}
+
+/* Report clients named twice or with one key twice, at the later one. */
+static void
+cfgval_client_dups(struct config_ctx *ctx)
+{
+	const struct clientconf *c = ctx->cfg->clients;
+	size_t		 i, j;
+
+	for (i = 0; i < ctx->cfg->nclients; i++)
+		for (j = 0; j < i; j++) {
+			if (c[i].name == NULL || c[j].name == NULL ||
+			    c[i].key == NULL || c[j].key == NULL)
+				continue;
+			if (strcmp(c[i].name, c[j].name) == 0)
+				config_err(ctx, ctx->client_nodes[i],
+				    "security.clients[%zu]: client '%s' is "
+				    "already defined at line %zu", i,
+				    c[i].name,
+				    ctx->client_nodes[j]->start_mark.line + 1);
+			else if (strcmp(c[i].key, c[j].key) == 0)
+				config_err(ctx, ctx->client_nodes[i],
+				    "security.clients[%zu]: client '%s' has "
+				    "the key of '%s' (line %zu): one key, one "
+				    "client", i, c[i].name, c[j].name,
+				    ctx->client_nodes[j]->start_mark.line + 1);
+			else
+				continue;
+			break;
+		}
+}
+
+/* The allow-list: a list of {name, key, role, queues}. */
+static int
+cfgval_set_clients(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_at *at, void *base)
+{
+	struct config	*cfg = ctx->cfg;
+	struct config_seen s;
+	struct config_at a = *at;
+	yaml_node_t	*v;
+	char		 name[64], where[80];
+	size_t		 i, n;
+
+	(void)base;
+	if (cfgval_isnull(at->val))
+		return 0;
+	if (at->val->type != YAML_SEQUENCE_NODE) {
+		config_kerr(ctx, at, "expected a list of clients (- {name, "
+		    "key, role, queues}), not %s", cfgval_kind(at->val));
+		return -1;
+	}
+	ctx->clients = at->val;
+	n = (size_t)(at->val->data.sequence.items.top -
+	    at->val->data.sequence.items.start);
+	cfg->clients = xcalloc(n + 1, sizeof *cfg->clients);
+	ctx->client_nodes = xcalloc(n + 1, sizeof(yaml_node_t *));
+	for (i = 0; i < n && !ctx->full; i++) {
+		snprintf(name, sizeof name, "clients[%zu]", i);
+		a.name = name;
+		v = a.val = config_node(ctx,
+		    at->val->data.sequence.items.start[i]);
+		if (v->type != YAML_MAPPING_NODE) {
+			config_kerr(ctx, &a, "expected a map {name, key, role, "
+			    "queues}, not %s", cfgval_kind(v));
+			continue;
+		}
+		snprintf(where, sizeof where, "security.%s", name);
+		config_defaults(k->sub, &cfg->clients[cfg->nclients]);
+		config_map(ctx, v, k->sub, &cfg->clients[cfg->nclients],
+		    where, &s);
+		ctx->client_nodes[cfg->nclients++] = v;
+	}
+	cfgval_client_dups(ctx);
+	return 0;
+}
+
 /* The types: how each is shown, described, merged and set. */
 static const struct cfgval_type cfgval_types[CT_NTYPES] = {
 	[CT_STRING] = { "string", "a string", 0, cfgval_set_string },
@@ -876,6 +1019,11 @@ static const struct cfgval_type cfgval_types[CT_NTYPES] = {
 	[CT_FEEDS] = { "list", "a list of feeds", 0, cfgval_set_feeds },
 	[CT_QUEUES] = { "map", "a map of queue names to overrides", 0,
 	    cfgval_set_queues },
+	[CT_CURVEKEY] = { "Z85 key", "a CURVE public key (40 characters of "
+	    "Z85)", 0, cfgval_set_curvekey },
+	[CT_NAMES] = { "list of names", "a list of names", 0,
+	    cfgval_set_names },
+	[CT_CLIENTS] = { "list", "a list of clients", 0, cfgval_set_clients },
 };
 
 /* Set one key from its node; -1 after an error. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cfgint.h"
 
@@ -262,6 +263,7 @@ static const char *const config_sevs[] = { "info", "warning", "critical",
     NULL };
 
 #define CFG(f)	offsetof(struct config, f)
+#define CONFIG_TABLE(k)	(&(const struct config_table){ k, nitems(k) })
 #define QC(f)	offsetof(struct qconf, f)
 
 static const struct config_key config_daemon_keys[] = {
@@ -356,6 +358,47 @@ static const struct config_key config_http_keys[] = {
 	  "wallboard and the API; \"\" = off" },
 };
 
+static void	config_security_seen(struct config_ctx *,
+		    const struct config_key *, const struct config_seen *);
+
+static const char *const config_roles[] = { "viewer", "supervisor",
+    "admin", "feed", NULL };
+
+static const struct config_key config_client_keys[] = {
+	{ .name = "name", .type = CT_NAME,
+	  .off = offsetof(struct clientconf, name), .flags = CK_REQUIRED,
+	  .help = "who the client is, in logs and on its acks and silences" },
+	{ .name = "key", .type = CT_CURVEKEY,
+	  .off = offsetof(struct clientconf, key), .flags = CK_REQUIRED,
+	  .help = "its CURVE public key (Z85, from `callwatch keygen`)" },
+	{ .name = "role", .type = CT_ENUM,
+	  .off = offsetof(struct clientconf, role), .names = config_roles,
+	  .flags = CK_REQUIRED, .help = "viewer: subscribe, snapshot; "
+	  "supervisor: also ack, silence, unsilence; admin: everything; "
+	  "feed: push events only" },
+	{ .name = "queues", .type = CT_NAMES,
+	  .off = offsetof(struct clientconf, queues),
+	  .off_n = offsetof(struct clientconf, nqueues),
+	  .help = "viewer or supervisor: the only queues it sees and acts "
+	  "on; none: all" },
+};
+
+static const struct config_key config_security_keys[] = {
+	{ .name = "curve", .type = CT_BOOL, .off = CFG(curve), .def = "false",
+	  .help = "CURVE encryption and the allow-list on every socket the "
+	  "daemon binds" },
+	{ .name = "server_key", .type = CT_STRING, .off = CFG(server_key),
+	  .def = "\"\"", .help = "key file of the daemon's pair (public:, "
+	  "secret:), readable only by it; required with curve" },
+	{ .name = "clients", .type = CT_CLIENTS,
+	  .sub = CONFIG_TABLE(config_client_keys),
+	  .help = "the allow-list: {name, key, role, queues}; nobody else "
+	  "gets in" },
+	{ .name = "insecure", .type = CT_BOOL, .off = CFG(insecure),
+	  .def = "false", .help = "allow plain (no CURVE) endpoints that "
+	  "leave this machine (logged as a warning at every start)" },
+};
+
 static const struct config_key config_tier_keys[] = {
 	{ .name = "after", .type = CT_AFTER, .flags = CK_REQUIRED,
 	  .help = "the line: a duration, or a multiple of normal's high "
@@ -429,8 +472,6 @@ static const struct config_table config_qconf_table = {
 	config_qconf_keys, nitems(config_qconf_keys)
 };
 
-#define CONFIG_TABLE(k)	(&(const struct config_table){ k, nitems(k) })
-
 static const struct config_key config_root_keys[] = {
 	{ .name = "daemon", .type = CT_SECTION,
 	  .sub = CONFIG_TABLE(config_daemon_keys) },
@@ -447,6 +488,9 @@ static const struct config_key config_root_keys[] = {
 	  .sub = &config_qconf_table, .post = cfgval_defaults_post },
 	{ .name = "queues", .type = CT_QUEUES, .sub = &config_qconf_table,
 	  .help = "per-queue overrides: NAME: {any keys of defaults}" },
+	{ .name = "security", .type = CT_SECTION,
+	  .sub = CONFIG_TABLE(config_security_keys),
+	  .post = config_security_seen },
 };
 
 static const struct config_table config_root_table = {
@@ -523,7 +567,7 @@ config_default(void)
 void
 config_free(struct config *cfg)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (cfg == NULL)
 		return;
@@ -540,7 +584,40 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nqueues; i++)
 		free(cfg->queues[i].name);
 	free(cfg->queues);
+	free(cfg->server_key);
+	explicit_bzero(cfg->server_secret, sizeof cfg->server_secret);
+	for (i = 0; i < cfg->nclients; i++) {
+		free(cfg->clients[i].name);
+		free(cfg->clients[i].key);
+		for (j = 0; j < cfg->clients[i].nqueues; j++)
+			free(cfg->clients[i].queues[j]);
+		free(cfg->clients[i].queues);
+	}
+	free(cfg->clients);
 	free(cfg);
+}
+
+/* Whether two configs have the same allow-list, entry for entry. */
+bool
+config_clients_same(const struct config *a, const struct config *b)
+{
+	const struct clientconf *x, *y;
+	size_t	 i, j;
+
+	if (a->nclients != b->nclients)
+		return false;
+	for (i = 0; i < a->nclients; i++) {
+		x = &a->clients[i];
+		y = &b->clients[i];
+		if (strcmp(x->name, y->name) != 0 ||
+		    strcmp(x->key, y->key) != 0 || x->role != y->role ||
+		    x->nqueues != y->nqueues)
+			return false;
+		for (j = 0; j < x->nqueues; j++)
+			if (strcmp(x->queues[j], y->queues[j]) != 0)
+				return false;
+	}
+	return true;
 }
 
 /* The longest repeat_window of any queue: how long callers are kept. */
@@ -634,6 +711,83 @@ config_bind_clash(struct config_ctx *ctx, const struct config_bind *x,
 		config_err(ctx, x->node, "%s: endpoint %s is on the same port "
 		    "as %s %s (%s)", x->label, *x->ep, y->label, *y->ep,
 		    where);
+}
+
+/* The security section's nodes, for the checks that span sections. */
+static void
+config_security_seen(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_seen *s)
+{
+	ctx->curve = config_seen_val(k->sub, s, "curve");
+	ctx->server_key = config_seen_val(k->sub, s, "server_key");
+}
+
+/* An endpoint that leaves the machine without CURVE, where it is given. */
+static void
+config_plain(struct config_ctx *ctx, const struct config_bind *b,
+    const char *label, bool curve)
+{
+	if (b->bad || b->node == NULL || endpoint_local(*b->ep))
+		return;
+	config_err(ctx, b->node, "%s: %s leaves this machine %s; use a "
+	    "loopback or ipc:// endpoint, %s or security.insecure: true",
+	    label, *b->ep, curve ? "and cannot use CURVE (sub feeds connect "
+	    "to a PBX that does not speak it)" : "without encryption",
+	    curve ? "a pull feed," : "security.curve: true");
+}
+
+/*
+ * SPEC 7: with curve, a key pair; roles that see queues; and, unless
+ * insecure, nothing plain off this machine (with curve, only sub feeds
+ * are plain; without, every socket and the HTTP listener).
+ */
+static void
+config_security(struct config_ctx *ctx)
+{
+	struct config	*cfg = ctx->cfg;
+	struct stat	 st;
+	const char	*why;
+	size_t		 i;
+
+	if (cfg->curve && cfg->server_key[0] == '\0')
+		config_err(ctx, ctx->curve, "security.server_key is required "
+		    "with curve: true (a key file from `callwatch keygen`)");
+	else if (cfg->curve && !ctx->no_secrets &&
+	    keyfile_load(cfg->server_key,
+	    cfg->server_public, cfg->server_secret, &why) == -1)
+		config_err(ctx, ctx->server_key, "security.server_key: cannot "
+		    "read the key pair in %s: %s", cfg->server_key, why);
+	else if (cfg->curve && !ctx->no_secrets &&
+	    stat(cfg->server_key, &st) == 0 && (st.st_mode & 077) != 0)
+		config_err(ctx, ctx->server_key, "security.server_key: %s is "
+		    "readable by others (mode %04o); the secret key is for "
+		    "the daemon only: chmod 600 it", cfg->server_key,
+		    (unsigned)(st.st_mode & 07777));
+	if (!cfg->curve && cfg->nclients > 0)
+		config_err(ctx, ctx->clients, "security.clients: the "
+		    "allow-list needs security.curve: true");
+	for (i = 0; i < cfg->nclients; i++)
+		if (cfg->clients[i].nqueues > 0 &&
+		    (cfg->clients[i].role == ROLE_ADMIN ||
+		    cfg->clients[i].role == ROLE_FEED))
+			config_err(ctx, ctx->client_nodes[i], "security.clients"
+			    "[%zu]: queues limit a viewer or a supervisor, not "
+			    "%s '%s'", i, config_roles[cfg->clients[i].role],
+			    cfg->clients[i].name);
+	if (cfg->insecure)
+		return;
+	/* HTTP has no CURVE: loopback only (until it has tokens). */
+	if (ctx->listen != NULL && cfg->http_listen[0] != '\0' &&
+	    !endpoint_local(cfg->http_listen))
+		config_err(ctx, ctx->listen, "http.listen: %s leaves this "
+		    "machine without encryption; use a loopback address or "
+		    "security.insecure: true", cfg->http_listen);
+	for (i = 0; i < ctx->nconns; i++)
+		config_plain(ctx, &ctx->conns[i], "a sub feed", cfg->curve);
+	if (cfg->curve)
+		return;
+	for (i = 0; i < ctx->nbinds; i++)
+		config_plain(ctx, &ctx->binds[i], ctx->binds[i].label, false);
 }
 
 /* Report bind endpoints used twice (or on one port), at the later one. */
@@ -777,6 +931,7 @@ config_root(struct config_ctx *ctx, yaml_node_t *root)
 	    !ctx->full)
 		config_err(ctx, NULL, "at least one feed is required");
 	config_binds(ctx);
+	config_security(ctx);
 }
 
 /* Parse the text of the file and read it into ctx->cfg. */
@@ -880,6 +1035,8 @@ config_finish(struct config_ctx *ctx, struct cfgerrs *errs)
 	for (i = 0; i < ctx->nbinds; i++)
 		free(ctx->binds[i].label);
 	free(ctx->binds);
+	free(ctx->conns);
+	free(ctx->client_nodes);
 	free(ctx->errs);
 	return n;
 }
@@ -891,12 +1048,23 @@ config_finish(struct config_ctx *ctx, struct cfgerrs *errs)
 struct config *
 config_load(const char *path, struct cfgerrs *errs)
 {
+	return config_load_as(path, errs, false);
+}
+
+/*
+ * config_load(), by a client (client): the daemon's key file, readable
+ * only by the daemon, is not read.
+ */
+struct config *
+config_load_as(const char *path, struct cfgerrs *errs, bool client)
+{
 	struct config_ctx ctx;
 	struct config	*cfg;
 	char		*buf = NULL;
 	size_t		 len = 0;
 
 	memset(&ctx, 0, sizeof ctx);
+	ctx.no_secrets = client;
 	ctx.file = path;
 	ctx.cfg = cfg = config_new(path);
 	if (config_read(&ctx, path, &buf, &len) == 0)
@@ -953,8 +1121,18 @@ config_print_keys(FILE *fp)
 		}
 		snprintf(prefix, sizeof prefix, "%s%s.", k->name,
 		    k->type == CT_FEEDS ? "[]" : "");
-		for (j = 0; j < k->sub->n; j++)
-			config_print_key(fp, prefix, &k->sub->keys[j]);
+		for (j = 0; j < k->sub->n; j++) {
+			const struct config_key *kk = &k->sub->keys[j];
+			char	 lp[128];
+			size_t	 m;
+
+			config_print_key(fp, prefix, kk);
+			if (kk->type != CT_CLIENTS)
+				continue;
+			snprintf(lp, sizeof lp, "%s%s[].", prefix, kk->name);
+			for (m = 0; m < kk->sub->n; m++)
+				config_print_key(fp, lp, &kk->sub->keys[m]);
+		}
 	}
 }
 

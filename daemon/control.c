@@ -36,6 +36,7 @@ struct control_cmd {
 	const char	*name;
 	void		(*fn)(struct daemon *, const cJSON *, struct buf *);
 	bool		 journal;
+	enum role	 min;		/* the least role that may (SPEC 7) */
 };
 
 static void	control_silences(struct daemon *, struct buf *);
@@ -78,7 +79,8 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 		const struct alert *a;
 		cJSON	*o;
 
-		if (q != NULL && strcmp(c->q->name, q) != 0)
+		if ((q != NULL && strcmp(c->q->name, q) != 0) ||
+		    !auth_sees(d->who, c->q->name))
 			continue;
 		if (!alerts) {
 			control_comma(b, &first);
@@ -101,7 +103,8 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			cJSON_Delete(o);
 		}
 	}
-	if (alerts && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0))
+	if (alerts && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0) &&
+	    auth_sees(d->who, DAEMON_FEED_QUEUE))
 		control_feed_alerts(d, b, &first);
 	buf_addc(b, ']');
 }
@@ -153,7 +156,8 @@ control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
 	while ((qu = queues_next(&d->queues, &pos)) != NULL) {
 		cJSON	*o;
 
-		if (q != NULL && strcmp(qu->name, q) != 0)
+		if ((q != NULL && strcmp(qu->name, q) != 0) ||
+		    !auth_sees(d->who, qu->name))
 			continue;
 		control_comma(b, &first);
 		o = queue_stats_json(qu, daemon_clock(d));
@@ -176,6 +180,9 @@ control_silences(struct daemon *d, struct buf *b)
 
 	buf_addc(b, '[');
 	for (s = d->silences.head; s != NULL; s = s->next) {
+		if (!auth_sees(d->who, s->queue != NULL ? s->queue :
+		    DAEMON_FEED_QUEUE))
+			continue;
 		control_comma(b, &first);
 		o = silence_json(s);
 		buf_add_json(b, o);
@@ -213,11 +220,19 @@ control_str(const cJSON *req, const char *name, bool required,
 	return j->valuestring;
 }
 
-/* Who did it: "by", a one-line label (it is logged and published). */
+/*
+ * Who did it: the client's name when it is known (CURVE), else "by", a
+ * one-line label (it is logged and published).
+ */
 static const char *
-control_by(const cJSON *req, const char **err)
+control_by(const struct daemon *d, const cJSON *req, const char **err)
 {
-	const char	*by = control_str(req, "by", true, CW_MAX_NAME, err);
+	const char	*by;
+
+	*err = NULL;
+	if (d->who != NULL)
+		return d->who->name;
+	by = control_str(req, "by", true, CW_MAX_NAME, err);
 
 	if (by != NULL && !label_valid(by, strlen(by))) {
 		*err = "\"by\" must not hold control characters";
@@ -237,7 +252,7 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 	cJSON		*o;
 
 	if ((id = control_str(req, "id", true, CW_MAX_CALL_ID + 32,
-	    &err)) == NULL || (by = control_by(req, &err)) == NULL) {
+	    &err)) == NULL || (by = control_by(d, req, &err)) == NULL) {
 		control_error(b, err);
 		return;
 	}
@@ -251,6 +266,11 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 		snprintf(msg, sizeof msg, "no open alert \"%.*s\"",
 		    control_cut(id, CW_MAX_CALL_ID + 32), id);
 		control_error(b, msg);
+		return;
+	}
+	if (!auth_sees(d->who, c != NULL ? c->q->name : DAEMON_FEED_QUEUE)) {
+		auth_forbidden(d->auth, d->who, "ack of another queue");
+		control_error(b, "forbidden");
 		return;
 	}
 	alert_ack(d, c, a, by, note);
@@ -334,7 +354,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	cJSON		*o;
 
 	if ((dur = control_for(req, &err)) == -1 ||
-	    (by = control_by(req, &err)) == NULL) {
+	    (by = control_by(d, req, &err)) == NULL) {
 		control_error(b, err);
 		return;
 	}
@@ -351,6 +371,14 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	if ((err = control_match(req, s)) != NULL) {
 		free(s);
 		control_error(b, err);
+		return;
+	}
+	/* A client limited to queues silences one of them, nothing wider. */
+	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
+	    DAEMON_FEED_QUEUE)) {
+		silence_free(s);
+		auth_forbidden(d->auth, d->who, "silence of another queue");
+		control_error(b, "forbidden");
 		return;
 	}
 	s->by = xstrdup(by);
@@ -382,6 +410,12 @@ control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
 	if ((s = silences_find(&d->silences, id)) == NULL) {
 		snprintf(msg, sizeof msg, "no silence \"%s\"", id);
 		control_error(b, msg);
+		return;
+	}
+	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
+	    DAEMON_FEED_QUEUE)) {
+		auth_forbidden(d->auth, d->who, "unsilence of another queue");
+		control_error(b, "forbidden");
 		return;
 	}
 	daemon_clock(d);
@@ -420,12 +454,12 @@ control_reload(struct daemon *d, const cJSON *req, struct buf *b)
 }
 
 static const struct control_cmd control_cmds[] = {
-	{ "snapshot", control_snapshot, false },
-	{ "ack", control_ack, true },
-	{ "silence", control_silence, true },
-	{ "unsilence", control_unsilence, true },
-	{ "stats", control_stats, false },
-	{ "reload", control_reload, false },
+	{ "snapshot", control_snapshot, false, ROLE_VIEWER },
+	{ "ack", control_ack, true, ROLE_SUPERVISOR },
+	{ "silence", control_silence, true, ROLE_SUPERVISOR },
+	{ "unsilence", control_unsilence, true, ROLE_SUPERVISOR },
+	{ "stats", control_stats, false, ROLE_ADMIN },
+	{ "reload", control_reload, false, ROLE_ADMIN },
 };
 
 /* How many bytes of s to quote: at most max, never half a character. */
@@ -439,6 +473,31 @@ control_cut(const char *s, size_t max)
 	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
 		max--;
 	return (int)max;
+}
+
+/*
+ * Journal request req (parsed: j) before it is applied; with an
+ * authenticated client, with its name as "by", as the reply will have it.
+ */
+static void
+control_journal(struct daemon *d, cJSON *j, const char *req, size_t len)
+{
+	char	*s;
+
+	if (d->who == NULL) {
+		journal_add(d->journal, daemon_clock(d), 'C', "control", req,
+		    len);
+		journal_flush(d->journal);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "by");
+	cJSON_AddStringToObject(j, "by", d->who->name);
+	if ((s = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted: out of memory");
+	journal_add(d->journal, daemon_clock(d), 'C', "control", s,
+	    strlen(s));
+	journal_flush(d->journal);
+	cJSON_free(s);
 }
 
 /* Answer one request into b. */
@@ -474,12 +533,15 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 		for (i = 0; i < nitems(control_cmds); i++)
 			if (strcmp(cmd->valuestring, control_cmds[i].name) == 0)
 				break;
-		if (i < nitems(control_cmds) && control_cmds[i].journal &&
+		if (i < nitems(control_cmds) && d->checked &&
+		    (d->who == NULL || !auth_may(d->who, control_cmds[i].min))) {
+			auth_forbidden(d->auth, d->who, control_cmds[i].name);
+			control_error(b, "forbidden");
+		} else if (i < nitems(control_cmds) && control_cmds[i].journal &&
 		    d->journal != NULL && !d->clock_held) {
-			/* Journaled first; applied on the clock it records. */
-			journal_add(d->journal, daemon_clock(d), 'C', "control",
-			    req, len);
-			journal_flush(d->journal);
+			/* Journaled first; applied on the clock it records,
+			 * by whom the socket said. */
+			control_journal(d, j, req, len);
 			d->clock_held = true;
 			control_cmds[i].fn(d, j, b);
 			d->clock_held = false;
@@ -569,8 +631,14 @@ control_drain(void *arg)
 		ctl->requests++;
 		if (nenv == 0)
 			continue;	/* no routing id: nobody to answer */
+		/* With CURVE, who asks (NULL: a key no longer listed). */
+		ctl->d->checked = ctl->d->auth != NULL;
+		ctl->d->who = ctl->d->auth == NULL ? NULL : auth_client(
+		    ctl->d->cfg, zmq_msg_gets(&body, "User-Id"));
 		control_answer(ctl->d, zmq_msg_data(&body),
 		    zmq_msg_size(&body), &b);
+		ctl->d->who = NULL;
+		ctl->d->checked = false;
 		if (strncmp(b.data, "{\"ok\":false", 11) == 0)
 			ctl->errors++;
 		control_reply(ctl, env, nenv, b.data, b.len);
@@ -594,6 +662,8 @@ control_new(struct daemon *d, const char *ep, char **cause)
 	if (s == NULL)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	if (d->auth != NULL)
+		auth_server(d->auth, s, AUTH_CONTROL);
 	if (zmq_bind(s, ep) == -1) {
 		xasprintf(cause, "control: cannot bind %s: %s", ep,
 		    zmq_strerror(errno));

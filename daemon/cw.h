@@ -249,6 +249,26 @@ struct feedconf {
 	enum feed_format format;
 };
 
+/* Who a client is (SPEC 7): what it may do and see. */
+enum role {
+	ROLE_VIEWER = 0,	/* subscribe, snapshot */
+	ROLE_SUPERVISOR,	/* also ack, silence, unsilence */
+	ROLE_ADMIN,		/* everything */
+	ROLE_FEED,		/* push events only */
+	ROLE_COUNT
+};
+
+/* One client of the allow-list (security.clients). */
+struct clientconf {
+	char		*name;		/* who, in logs and acks */
+	char		*key;		/* Z85 CURVE public key, 40 chars */
+	enum role	 role;
+	char		**queues;	/* the only queues it sees; none: all */
+	size_t		 nqueues;
+};
+
+#define CW_Z85_KEY	40		/* a CURVE key in Z85 */
+
 /* A whole, valid configuration. */
 struct config {
 	char		*path;		/* file it was read from */
@@ -273,6 +293,13 @@ struct config {
 	struct qconf	 defaults;
 	struct qconf	*queues;	/* per-queue overrides */
 	size_t		 nqueues;
+	bool		 curve;		/* CURVE on every bound socket */
+	bool		 insecure;	/* plain on the network allowed */
+	char		*server_key;	/* key file: the daemon's pair */
+	char		 server_public[CW_Z85_KEY + 1];	/* ... read from it */
+	char		 server_secret[CW_Z85_KEY + 1];
+	struct clientconf *clients;	/* the allow-list */
+	size_t		 nclients;
 };
 
 /* Errors collected while reading a config, each "FILE:LINE:COL: msg". */
@@ -282,12 +309,15 @@ struct cfgerrs {
 };
 
 struct config	*config_load(const char *, struct cfgerrs *);
+struct config	*config_load_as(const char *, struct cfgerrs *, bool);
 struct config	*config_default(void);
 void		 config_free(struct config *);
 void		 config_resolve(const struct config *, const char *,
 		     struct qconf *);
 void		 cfgerrs_free(struct cfgerrs *);
 void		 config_print_keys(FILE *);
+bool		 config_clients_same(const struct config *,
+		     const struct config *);
 
 /*
  * endpoint.c: ZeroMQ endpoints (tcp://HOST:PORT, ipc://PATH) and a
@@ -308,6 +338,41 @@ int	 endpoint_hostport(const char *, const char **);
 int	 endpoint_split(const char *, bool, char *, size_t, unsigned *,
 	    const char **);
 enum endpoint_clash endpoint_clash(const char *, const char *);
+bool	 endpoint_local(const char *);
+bool	 endpoint_host_local(const char *);
+
+/* auth.c: CURVE, the ZAP handler and the allow-list's rights (SPEC 7). */
+struct daemon;
+enum { AUTH_FEED = 0, AUTH_PUBLISH, AUTH_CONTROL, AUTH_NSOCKETS };
+struct auth;
+struct auth	*auth_new(struct daemon *, char **);
+void		 auth_free(struct auth *);
+void		 auth_server(struct auth *, void *, int);
+void		 auth_server_gone(struct auth *, void *);
+const struct clientconf *auth_client(const struct config *, const char *);
+bool		 auth_may(const struct clientconf *, enum role);
+bool		 auth_sees(const struct clientconf *, const char *);
+void		 auth_forbidden(struct auth *, const struct clientconf *,
+		     const char *);
+uint64_t	 auth_refused(const struct auth *, int);
+uint64_t	 auth_forbidden_count(const struct auth *);
+const char	*auth_socket_name(int);
+
+/* keyfile.c: CURVE key files (SPEC 7: YAML, public: and secret:). */
+bool	 keyfile_valid(const char *);
+int	 keyfile_load(const char *, char *, char *, const char **);
+int	 keyfile_write(const char *, const char *, const char *);
+
+/* A client's CURVE keys: its pair, the daemon's public key. */
+struct curvekeys {
+	bool		 on;
+	char		 pub[CW_Z85_KEY + 1];
+	char		 sec[CW_Z85_KEY + 1];
+	char		 server[CW_Z85_KEY + 1];
+};
+int	 curvekeys_load(struct curvekeys *, const char *, const char *,
+	    char *, size_t);
+void	 curvekeys_apply(const struct curvekeys *, void *);
 
 /* pool.c: fixed-size objects without per-object heap churn. */
 struct pool {
@@ -442,6 +507,7 @@ uint64_t	 pub_send(struct pub *, const char *, struct cJSON *);
 uint64_t	 pub_seq(const struct pub *);
 void		 pub_set_seq(struct pub *, uint64_t);
 uint64_t	 pub_published(const struct pub *);
+void		 pub_set_sock(struct pub *, void *);
 uint64_t	 pub_failed(const struct pub *);
 
 /* queue.c: per-queue thresholds (absolute lines) and live figures. */
@@ -661,6 +727,7 @@ bool	 silences_match(const struct silences *, const struct call *,
 	    enum rule);
 struct silence *silences_add(struct silences *, struct silence *);
 struct silence *silences_find(struct silences *, const char *);
+void		 silence_free(struct silence *);
 void	 silences_del(struct silences *, struct silence *);
 size_t	 silences_expire(struct silences *, cw_time);
 cw_time	 silences_next(const struct silences *);
@@ -817,6 +884,12 @@ struct daemon {
 	struct event_base *base;
 	void		*zctx;		/* ZeroMQ context, NULL in replay */
 	void		*pubsock;	/* PUB socket, NULL in replay */
+	struct auth	*auth;		/* CURVE's ZAP handler, or NULL */
+	const struct clientconf *who;	/* the client of the request being
+					   answered (NULL: a key not listed) */
+	bool		 checked;	/* ... and its rights are checked (a
+					   request on a CURVE socket, not the
+					   journal's) */
 	struct queue	*qdefault;	/* calls whose feed named no queue */
 	struct config	*cfg;
 	struct timers	*timers;

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include <cJSON.h>
@@ -201,12 +202,14 @@ static void	daemon_checkpoint_arm(struct daemon *);
 static void	daemon_feed_check(evutil_socket_t, short, void *);
 static void	daemon_feed_restore(struct daemon *);
 
-/* Create, configure and bind one socket; NULL with *cause on failure. */
+/*
+ * Create, configure and bind the publish socket: PUB, or with CURVE an
+ * XPUB that hears each subscription (auth.c).  NULL with *cause.
+ */
 static void *
-daemon_bind(struct daemon *d, int type, const char *ep, int hwm,
-    char **cause)
+daemon_bind_pub(struct daemon *d, const char *ep, int hwm, char **cause)
 {
-	void	*s = zmq_socket(d->zctx, type);
+	void	*s = zmq_socket(d->zctx, d->auth != NULL ? ZMQ_XPUB : ZMQ_PUB);
 	int	 linger = DAEMON_LINGER_MS;
 
 	if (s == NULL)
@@ -214,7 +217,10 @@ daemon_bind(struct daemon *d, int type, const char *ep, int hwm,
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
 	if (hwm > 0)
 		zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (d->auth != NULL)
+		auth_server(d->auth, s, AUTH_PUBLISH);
 	if (zmq_bind(s, ep) == -1) {
+		auth_server_gone(d->auth, s);
 		xasprintf(cause, "cannot bind %s: %s", ep,
 		    zmq_strerror(errno));
 		zmq_close(s);
@@ -275,8 +281,15 @@ daemon_open(struct daemon *d, char **cause)
 
 	if ((d->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq_ctx_new: %s", zmq_strerror(errno));
-	pubsock = daemon_bind(d, ZMQ_PUB, d->cfg->pub_endpoint,
-	    d->cfg->pub_hwm, cause);
+	/* The ZAP handler first: a CURVE socket without it admits all. */
+	if (d->cfg->curve && (d->auth = auth_new(d, cause)) == NULL)
+		return -1;
+	if (d->cfg->insecure)
+		log_warnx("security.insecure: true: endpoints off this machine "
+		    "may be plain; anyone who reaches them reads calls and "
+		    "changes alerts");
+	pubsock = daemon_bind_pub(d, d->cfg->pub_endpoint, d->cfg->pub_hwm,
+	    cause);
 	if (pubsock == NULL)
 		return -1;
 	d->pubsock = pubsock;
@@ -545,8 +558,10 @@ daemon_free(struct daemon *d)
 	decode_free(d->dec);
 	fsdecode_free(d->fsdec);
 	pub_free(d->pub);
+	auth_server_gone(d->auth, d->pubsock);
 	if (d->pubsock != NULL)
 		zmq_close(d->pubsock);
+	auth_free(d->auth);
 	if (d->zctx != NULL)
 		zmq_ctx_term(d->zctx);
 	config_free(d->cfg);
@@ -694,6 +709,39 @@ daemon_event(struct daemon *d, const struct callev *ev)
 	timers_advance(d->timers, d->now);
 }
 
+/*
+ * The allow-list changed: close the publish socket and bind it again, so
+ * every subscriber comes back through the ZAP handler and has its topics
+ * limited anew (libzmq cannot drop one subscriber).  Subscribers miss
+ * what is published meanwhile and see it in seq (their clients
+ * re-snapshot).  libzmq closes the old listener in its own thread: the
+ * bind is tried again for up to a second.
+ */
+static void
+daemon_rebind_pub(struct daemon *d)
+{
+	void	*s = NULL;
+	char	*cause = NULL;
+	int	 i;
+
+	auth_server_gone(d->auth, d->pubsock);
+	zmq_setsockopt(d->pubsock, ZMQ_LINGER, &(int){ 0 }, sizeof(int));
+	zmq_close(d->pubsock);
+	for (i = 0; i < 100 && s == NULL; i++) {
+		free(cause);
+		cause = NULL;
+		if ((s = daemon_bind_pub(d, d->cfg->pub_endpoint,
+		    d->cfg->pub_hwm, &cause)) == NULL)
+			usleep(10 * 1000);
+	}
+	if (s == NULL)
+		fatalx("publish: %s", cause);
+	d->pubsock = s;
+	pub_set_sock(d->pub, s);
+	log_info("publish socket bound again for the new allow-list "
+	    "endpoint=%s", d->cfg->pub_endpoint);
+}
+
 /* Keep what a reload cannot change on the fly from the running config. */
 static void
 daemon_keep_sockets(struct config *old, struct config *nc)
@@ -716,6 +764,7 @@ daemon_keep_sockets(struct config *old, struct config *nc)
 		log_warnx("reload: daemon.clock changed; it applies at the "
 		    "next restart");
 	nc->clock = old->clock;
+
 #define SWAP(f) do {							\
 	__typeof__(old->f) tmp_ = old->f;				\
 	old->f = nc->f;							\
@@ -752,7 +801,7 @@ daemon_reload(struct daemon *d, char **cause)
 	struct journal	*old_journal = NULL;
 	size_t		 i, n = 0, cap = 0, pos = 0;
 	cw_time		 iv;
-	bool		 moved;
+	bool		 moved, keys;
 
 	log_info("reloading configuration path=%s", d->cfg->path);
 	notify_reloading();
@@ -771,7 +820,19 @@ daemon_reload(struct daemon *d, char **cause)
 		cfgerrs_free(&errs);
 		return -1;
 	}
+	/* The sockets' mechanism and key are set when they open: a reload
+	 * that would run the new allow-list under the old ones (an empty
+	 * list locks everyone out) is refused. */
+	if (d->cfg->curve != nc->curve || d->cfg->insecure != nc->insecure ||
+	    strcmp(d->cfg->server_public, nc->server_public) != 0) {
+		daemon_status(d, true);
+		xasprintf(cause, "security.curve, server_key and insecure change "
+		    "only with a restart; the running configuration is kept");
+		config_free(nc);
+		return -1;
+	}
 	daemon_keep_sockets(d->cfg, nc);
+	keys = d->auth != NULL && !config_clients_same(d->cfg, nc);
 	/* A checkpoint in progress wrote the old config's state. */
 	state_abort(d);
 	iv = d->cfg->stats_interval;
@@ -783,6 +844,8 @@ daemon_reload(struct daemon *d, char **cause)
 	}
 	config_free(d->cfg);
 	d->cfg = nc;
+	if (keys)
+		daemon_rebind_pub(d);
 	log_setlevel(d->verbose ? LOG_LVL_DEBUG : nc->log_level);
 	queues_reconfigure(&d->queues, nc);
 	callers_configure(&d->callers, (size_t)nc->max_callers,
@@ -826,7 +889,7 @@ daemon_reload(struct daemon *d, char **cause)
 cJSON *
 daemon_stats_json(struct daemon *d)
 {
-	cJSON	*o = cJSON_CreateObject(), *rej, *feeds, *ck;
+	cJSON	*o = cJSON_CreateObject(), *rej, *feeds, *ck, *au;
 	size_t	 i;
 
 	cJSON_AddTrueToObject(o, "ok");
@@ -857,6 +920,13 @@ daemon_stats_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "silences", (double)d->silences.count);
 	cJSON_AddNumberToObject(o, "seq",
 	    d->pub != NULL ? (double)pub_seq(d->pub) : 0);
+	au = cJSON_AddObjectToObject(o, "auth");
+	rej = cJSON_AddObjectToObject(au, "refused");
+	for (i = 0; i < AUTH_NSOCKETS; i++)
+		cJSON_AddNumberToObject(rej, auth_socket_name((int)i),
+		    (double)auth_refused(d->auth, (int)i));
+	cJSON_AddNumberToObject(au, "forbidden",
+	    (double)auth_forbidden_count(d->auth));
 	ck = cJSON_AddObjectToObject(o, "checkpoints");
 	cJSON_AddNumberToObject(ck, "written", (double)d->ckpt_written);
 	cJSON_AddNumberToObject(ck, "failed", (double)d->ckpt_failed);

@@ -186,3 +186,35 @@ endpoint_clash(const char *a, const char *b)
 		return ENDPOINT_OVERLAP;
 	return ENDPOINT_APART;
 }
+
+/* Whether host (an address or a name, no brackets) is this machine. */
+bool
+endpoint_host_local(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * Whether an endpoint stays on this machine: ipc://, or tcp:// (or a
+ * listener's HOST:PORT) on a loopback address.  "*" and 0.0.0.0 do not.
+ */
+bool
+endpoint_local(const char *s)
+{
+	char	 host[ENDPOINT_HOST_MAX];
+
+	if (strncmp(s, "ipc://", 6) == 0)
+		return true;
+	if (strncmp(s, "tcp://", 6) == 0)
+		s += 6;
+	return endpoint_split(s, true, host, sizeof host, NULL, NULL) == 0 &&
+	    endpoint_host_local(host);
+}

@@ -30,7 +30,21 @@ struct feed {
 	uint64_t	 received;	/* messages read */
 	cw_time		 last_at;	/* wall clock of the last one */
 	cw_time		 opened_at;	/* when the feed was opened */
+	bool		 pull;		/* a pull feed (CURVE with security) */
 };
+
+/* Whether the sender of msg may still push events (SPEC 7). */
+static bool
+feed_allowed(struct daemon *d, zmq_msg_t *msg)
+{
+	const struct clientconf *who = auth_client(d->cfg,
+	    zmq_msg_gets(msg, "User-Id"));
+
+	if (who != NULL && (who->role == ROLE_FEED || who->role == ROLE_ADMIN))
+		return true;
+	auth_forbidden(d->auth, who, "feed message");
+	return false;
+}
 
 /* Receive the rest of a multi-frame message, keeping the last frame. */
 static int
@@ -71,6 +85,12 @@ feed_drain(void *arg)
 				log_warnx("feed receive failed feed=%s: %s",
 				    f->name, zmq_strerror(err));
 			break;
+		}
+		/* A key the allow-list no longer has (a reload) sends
+		 * nothing. */
+		if (d->auth != NULL && f->pull && !feed_allowed(d, &msgs[n])) {
+			zmq_msg_close(&msgs[n]);
+			n--;
 		}
 	}
 	if (n > 0) {
@@ -114,6 +134,8 @@ feed_new(struct daemon *d, const struct feedconf *fc, char **cause)
 	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
 	if (fc->socket == FEED_SUB)
 		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+	else if (d->auth != NULL)
+		auth_server(d->auth, s, AUTH_FEED);
 	if ((fc->socket == FEED_PULL ? zmq_bind(s, fc->endpoint) :
 	    zmq_connect(s, fc->endpoint)) == -1) {
 		xasprintf(cause, "feed %s: cannot %s %s: %s", fc->name,
@@ -125,6 +147,7 @@ feed_new(struct daemon *d, const struct feedconf *fc, char **cause)
 	f = xcalloc(1, sizeof *f);
 	f->d = d;
 	f->name = xstrdup(fc->name);
+	f->pull = fc->socket == FEED_PULL;
 	f->opened_at = f->last_at = dur_wallclock();
 	f->sock = s;
 	f->z = zsock_new(d->base, s, feed_drain, f);

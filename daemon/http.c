@@ -181,6 +181,17 @@ http_health(struct evbuffer *b, struct http *hp)
 		evbuffer_add_printf(b, "\"} %.3f\n",
 		    dur_seconds(now - feed_last_at(d->feeds[i])));
 	}
+	http_head(b, "callwatch_connections_refused_total", "counter",
+	    "CURVE handshakes refused: a key not on the allow-list, or a "
+	    "role that may not use the socket.");
+	for (i = 0; i < AUTH_NSOCKETS; i++)
+		evbuffer_add_printf(b, "callwatch_connections_refused_total"
+		    "{socket=\"%s\"} %llu\n", auth_socket_name((int)i),
+		    (unsigned long long)auth_refused(d->auth, (int)i));
+	http_head(b, "callwatch_requests_forbidden_total", "counter",
+	    "Requests and feed messages refused to a client's role.");
+	evbuffer_add_printf(b, "callwatch_requests_forbidden_total %llu\n",
+	    (unsigned long long)auth_forbidden_count(d->auth));
 	http_head(b, "callwatch_checkpoint_age_seconds", "gauge",
 	    "Seconds since the last state file was written (-1: never).");
 	evbuffer_add_printf(b, "callwatch_checkpoint_age_seconds %.3f\n",

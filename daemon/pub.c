@@ -118,6 +118,13 @@ pub_send(struct pub *p, const char *topic, cJSON *obj)
 	return p->seq;
 }
 
+/* Publish on another socket from now on (bound again). */
+void
+pub_set_sock(struct pub *p, void *sock)
+{
+	p->sock = sock;
+}
+
 /* The last seq given out (0 before the first message). */
 uint64_t
 pub_seq(const struct pub *p)

@@ -15,7 +15,7 @@
 #include "cw.h"
 
 /* Free one silence. */
-static void
+void
 silence_free(struct silence *s)
 {
 	free(s->queue);

@@ -216,19 +216,40 @@ bb_write_conf(struct bb *b, const char *fmt, ...)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* Open a socket of type, connected to ep, with a linger of 0. */
-static void *
-bb_socket(struct bb *b, int type, const char *ep)
+/*
+ * Open a socket of type, connected to ep, with a linger of 0; a CURVE
+ * client with key pair pub, sec (NULL: plain) of the daemon's key in b.
+ * A SUB subscribes to everything.
+ */
+void *
+bb_socket_as(struct bb *b, int type, const char *ep, const char *pub,
+    const char *sec)
 {
 	void	*s = zmq_socket(b->zctx, type);
 	int	 zero = 0;
 
 	ck_assert_ptr_nonnull(s);
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	if (pub != NULL) {
+		ck_assert_int_eq(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY,
+		    b->server_pub, 40), 0);
+		ck_assert_int_eq(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub,
+		    40), 0);
+		ck_assert_int_eq(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec,
+		    40), 0);
+	}
 	if (type == ZMQ_SUB)
 		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
 	ck_assert_int_eq(zmq_connect(s, ep), 0);
 	return s;
+}
+
+/* A socket as the harness's own client (CURVE when b has keys). */
+static void *
+bb_socket(struct bb *b, int type, const char *ep)
+{
+	return bb_socket_as(b, type, ep, b->server_pub[0] != '\0' ?
+	    b->key_pub : NULL, b->key_sec);
 }
 
 /*

@@ -22,6 +22,9 @@ struct bb {
 	void		*push;		/* to the feed */
 	void		*sub;		/* from publish, subscribed to all */
 	void		*dealer;	/* to control */
+	char		 key_pub[41];	/* CURVE: the sockets' key pair */
+	char		 key_sec[41];
+	char		 server_pub[41];	/* ... the daemon's; "" = plain */
 };
 
 const char	*bb_build(void);
@@ -55,6 +58,8 @@ int		 bb_reap(pid_t, int);
 pid_t		 bb_fake_pbx(int *, int, const char *, const char *const *,
 		    const char *const *, const size_t *, const char *, bool);
 bool		 bb_wait_stat(struct bb *, const char *, double, int);
+void		*bb_socket_as(struct bb *, int, const char *, const char *,
+		    const char *);
 const char	*bb_str(const cJSON *, const char *);
 double		 bb_num(const cJSON *, const char *);
 
