@@ -45,7 +45,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Every daemon module but main.c goes into a library the tests link.
 DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+# The wallboard's page, built into the daemon as C arrays.
+WEB_FILES = daemon/web/index.html daemon/web/app.js daemon/web/style.css
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/webfiles.o
 LIBCW	= $(BUILD)/libcw.a
 
 CLIENTS	= callwatch callwatch-sim callwatch-qlog callwatch-ami \
@@ -93,12 +95,34 @@ deps:
 	  { $$sudo apt-get update -q && \
 	    $$sudo apt-get install -y -q --no-install-recommends $(DEB_PKGS); }; \
 	fi
+	@# The wallboard's browser tests: Debian's Chromium, and Node with npm
+	@# (any Node 18 or later; Debian's packages when there is none).
+	@missing=; \
+	command -v chromium >/dev/null || missing=chromium; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: missing:$$missing; installing it"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get install -y -q --no-install-recommends $$missing || \
+	  { $$sudo apt-get update -q && \
+	    $$sudo apt-get install -y -q --no-install-recommends $$missing; }; \
+	fi
 
 $(DEPS_OK):
 	@$(MAKE) --no-print-directory deps
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/webfiles.c: $(WEB_FILES) daemon/web/embed.sh
+	@mkdir -p $(@D)
+	sh daemon/web/embed.sh $(WEB_FILES) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/webfiles.o: $(BUILD)/gen/webfiles.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -138,7 +162,14 @@ $(BUILD)/obj/tests/tools/%.o: tests/tools/%.c | $(DEPS_OK)
 
 # Run every suite; each prints its own summary.  Black-box suites find the
 # daemon and tools through CW_BUILD.
-test: all $(TEST_BINS) $(TEST_TOOL_BINS)
+# playwright-core, pinned in tests/browser/package-lock.json.
+BROWSER_MODS = tests/browser/node_modules/.package-lock.json
+$(BROWSER_MODS): tests/browser/package.json tests/browser/package-lock.json \
+    | $(DEPS_OK)
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: all $(TEST_BINS) $(TEST_TOOL_BINS) $(BROWSER_MODS)
 	@CW_BUILD=$(BUILD) CW_SRC=$(CURDIR) tests/run $(TEST_BINS)
 
 test-san:
@@ -199,8 +230,9 @@ demo: all
 	d=$$!; sleep 0.5; \
 	$(BUILD)/callwatch-sim -c conf/callwatch.yaml --hour 10 \
 	  2>run/callwatch-sim.log & s=$$!; \
+	echo "wallboard: http://127.0.0.1:7180/ (open it in a browser)"; \
 	if [ -t 0 ] && [ -t 1 ]; then \
-	  $(BUILD)/callwatch -c conf/callwatch.yaml top; \
+	  sleep 2; $(BUILD)/callwatch -c conf/callwatch.yaml top; \
 	else \
 	  echo "callwatchd (log run/callwatchd.log) and callwatch-sim running; no terminal for top, so tail; Ctrl-C stops the demo"; \
 	  $(BUILD)/callwatch -c conf/callwatch.yaml tail; \

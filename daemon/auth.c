@@ -27,6 +27,15 @@
 #define AUTH_LOG_EVERY	(10 * CW_SEC)	/* refusals logged at most */
 
 static const char *const auth_sockets[] = { "feed", "publish", "control" };
+static const char *const auth_roles[] = { "viewer", "supervisor", "admin",
+    "feed" };
+
+/* A role's name. */
+const char *
+role_name(enum role r)
+{
+	return (unsigned)r < nitems(auth_roles) ? auth_roles[r] : "?";
+}
 
 struct auth {
 	struct daemon	*d;
@@ -35,7 +44,6 @@ struct auth {
 	void		*pub;		/* XPUB (manual) */
 	struct zsock	*pubzs;
 	uint64_t	 refused[AUTH_NSOCKETS];	/* handshakes refused */
-	uint64_t	 forbidden;	/* requests refused */
 	cw_time		 logged;	/* the last refusal logged */
 };
 
@@ -95,19 +103,24 @@ auth_log_now(struct auth *a)
 	return true;
 }
 
-/* A request was refused: count it, log it now and then. */
+/*
+ * A request was refused (on a CURVE socket or with an HTTP token): count
+ * it, log it at most every AUTH_LOG_EVERY.
+ */
 void
-auth_forbidden(struct auth *a, const struct clientconf *who,
+auth_forbidden(struct daemon *d, const struct clientconf *who,
     const char *what)
 {
-	if (a == NULL)
+	cw_time	 now = dur_monotonic();
+
+	d->forbidden++;
+	if (d->forbidden_logged != 0 &&
+	    now - d->forbidden_logged < AUTH_LOG_EVERY)
 		return;
-	a->forbidden++;
-	if (auth_log_now(a))
-		log_warnx("request forbidden client=%s what=\"%s\" "
-		    "forbidden=%llu",
-		    who != NULL ? who->name : "(a key no longer listed)", what,
-		    (unsigned long long)a->forbidden);
+	d->forbidden_logged = now;
+	log_warnx("request forbidden client=%s what=\"%s\" forbidden=%llu",
+	    who != NULL ? who->name : "(a key no longer listed)", what,
+	    (unsigned long long)d->forbidden);
 }
 
 /* Send one ZAP reply. */
@@ -351,13 +364,6 @@ uint64_t
 auth_refused(const struct auth *a, int sock)
 {
 	return a != NULL ? a->refused[sock] : 0;
-}
-
-/* Requests refused. */
-uint64_t
-auth_forbidden_count(const struct auth *a)
-{
-	return a != NULL ? a->forbidden : 0;
 }
 
 /* The name of socket kind sock, for stats and metrics. */

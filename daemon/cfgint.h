@@ -122,6 +122,8 @@ struct config_ctx {
 	yaml_node_t	*server_key;	/* ... server_key's */
 	yaml_node_t	*clients;	/* ... clients' */
 	yaml_node_t	**client_nodes;	/* each client's map */
+	yaml_node_t	*tokens;	/* security.tokens' value, if given */
+	yaml_node_t	**token_nodes;	/* each token's map */
 	bool		 no_secrets;	/* a client's load: no key files */
 };
 

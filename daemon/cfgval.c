@@ -919,76 +919,89 @@ cfgval_set_names(struct config_ctx *ctx, const struct config_key *k,
 
 /* Report clients named twice or with one key twice, at the later one. */
 static void
-cfgval_client_dups(struct config_ctx *ctx)
+cfgval_client_dups(struct config_ctx *ctx, const struct clientconf *c,
+    size_t n, yaml_node_t **nodes, const char *list)
 {
-	const struct clientconf *c = ctx->cfg->clients;
 	size_t		 i, j;
 
-	for (i = 0; i < ctx->cfg->nclients; i++)
+	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++) {
-			if (c[i].name == NULL || c[j].name == NULL ||
-			    c[i].key == NULL || c[j].key == NULL)
+			if (c[i].name == NULL || c[j].name == NULL)
 				continue;
 			if (strcmp(c[i].name, c[j].name) == 0)
-				config_err(ctx, ctx->client_nodes[i],
-				    "security.clients[%zu]: client '%s' is "
-				    "already defined at line %zu", i,
+				config_err(ctx, nodes[i],
+				    "security.%s[%zu]: '%s' is "
+				    "already defined at line %zu", list, i,
 				    c[i].name,
-				    ctx->client_nodes[j]->start_mark.line + 1);
-			else if (strcmp(c[i].key, c[j].key) == 0)
-				config_err(ctx, ctx->client_nodes[i],
-				    "security.clients[%zu]: client '%s' has "
+				    nodes[j]->start_mark.line + 1);
+			else if (c[i].key != NULL && c[j].key != NULL &&
+			    strcmp(c[i].key, c[j].key) == 0)
+				config_err(ctx, nodes[i],
+				    "security.%s[%zu]: '%s' has "
 				    "the key of '%s' (line %zu): one key, one "
-				    "client", i, c[i].name, c[j].name,
-				    ctx->client_nodes[j]->start_mark.line + 1);
+				    "client", list, i, c[i].name, c[j].name,
+				    nodes[j]->start_mark.line + 1);
 			else
 				continue;
 			break;
 		}
 }
 
-/* The allow-list: a list of {name, key, role, queues}. */
+/*
+ * An allow-list: security.clients, a list of {name, key, role, queues},
+ * or security.tokens, of {name, token_file, role, queues} (k->off and
+ * k->off_n say which list of the config).
+ */
 static int
 cfgval_set_clients(struct config_ctx *ctx, const struct config_key *k,
     const struct config_at *at, void *base)
 {
-	struct config	*cfg = ctx->cfg;
+	struct clientconf **list = (struct clientconf **)(void *)
+			    ((char *)ctx->cfg + k->off);
+	size_t		*np = (size_t *)(void *)((char *)ctx->cfg + k->off_n);
+	bool		 tokens = k->off == offsetof(struct config, tokens);
+	yaml_node_t	***nodes = tokens ? &ctx->token_nodes :
+			    &ctx->client_nodes;
 	struct config_seen s;
 	struct config_at a = *at;
 	yaml_node_t	*v;
-	char		 name[64], where[80];
+	char		 name[64], where[80], exp[64];
 	size_t		 i, n;
 
 	(void)base;
+	snprintf(exp, sizeof exp, "{name, %s, role, queues}", tokens ?
+	    "token_file" : "key");
 	if (cfgval_isnull(at->val))
 		return 0;
 	if (at->val->type != YAML_SEQUENCE_NODE) {
-		config_kerr(ctx, at, "expected a list of clients (- {name, "
-		    "key, role, queues}), not %s", cfgval_kind(at->val));
+		config_kerr(ctx, at, "expected a list of %s, not %s", exp,
+		    cfgval_kind(at->val));
 		return -1;
 	}
-	ctx->clients = at->val;
+	if (tokens)
+		ctx->tokens = at->val;
+	else
+		ctx->clients = at->val;
 	n = (size_t)(at->val->data.sequence.items.top -
 	    at->val->data.sequence.items.start);
-	cfg->clients = xcalloc(n + 1, sizeof *cfg->clients);
-	ctx->client_nodes = xcalloc(n + 1, sizeof(yaml_node_t *));
+	*list = xcalloc(n + 1, sizeof **list);
+	*nodes = xcalloc(n + 1, sizeof(yaml_node_t *));
 	for (i = 0; i < n && !ctx->full; i++) {
-		snprintf(name, sizeof name, "clients[%zu]", i);
+		snprintf(name, sizeof name, "%s[%zu]", k->name, i);
 		a.name = name;
 		v = a.val = config_node(ctx,
 		    at->val->data.sequence.items.start[i]);
 		if (v->type != YAML_MAPPING_NODE) {
-			config_kerr(ctx, &a, "expected a map {name, key, role, "
-			    "queues}, not %s", cfgval_kind(v));
+			config_kerr(ctx, &a, "expected a map %s, not %s", exp,
+			    cfgval_kind(v));
 			continue;
 		}
 		snprintf(where, sizeof where, "security.%s", name);
-		config_defaults(k->sub, &cfg->clients[cfg->nclients]);
-		config_map(ctx, v, k->sub, &cfg->clients[cfg->nclients],
-		    where, &s);
-		ctx->client_nodes[cfg->nclients++] = v;
+		config_defaults(k->sub, &(*list)[*np]);
+		config_map(ctx, v, k->sub, &(*list)[*np], where, &s);
+		(*nodes)[(*np)++] = v;
 	}
-	cfgval_client_dups(ctx);
+	cfgval_client_dups(ctx, *list, *np, *nodes, k->name);
 	return 0;
 }
 

@@ -383,6 +383,25 @@ static const struct config_key config_client_keys[] = {
 	  "on; none: all" },
 };
 
+static const struct config_key config_token_keys[] = {
+	{ .name = "name", .type = CT_NAME,
+	  .off = offsetof(struct clientconf, name), .flags = CK_REQUIRED,
+	  .help = "who holds the token, in logs and on its acks and silences" },
+	{ .name = "token_file", .type = CT_STRING,
+	  .off = offsetof(struct clientconf, token_file),
+	  .flags = CK_REQUIRED, .help = "file whose first line is the token "
+	  "(16 or more characters), readable only by the daemon" },
+	{ .name = "role", .type = CT_ENUM,
+	  .off = offsetof(struct clientconf, role), .names = config_roles,
+	  .flags = CK_REQUIRED, .help = "viewer, supervisor or admin, as for "
+	  "CURVE keys" },
+	{ .name = "queues", .type = CT_NAMES,
+	  .off = offsetof(struct clientconf, queues),
+	  .off_n = offsetof(struct clientconf, nqueues),
+	  .help = "viewer or supervisor: the only queues it sees and acts "
+	  "on; none: all" },
+};
+
 static const struct config_key config_security_keys[] = {
 	{ .name = "curve", .type = CT_BOOL, .off = CFG(curve), .def = "false",
 	  .help = "CURVE encryption and the allow-list on every socket the "
@@ -390,10 +409,14 @@ static const struct config_key config_security_keys[] = {
 	{ .name = "server_key", .type = CT_STRING, .off = CFG(server_key),
 	  .def = "\"\"", .help = "key file of the daemon's pair (public:, "
 	  "secret:), readable only by it; required with curve" },
-	{ .name = "clients", .type = CT_CLIENTS,
-	  .sub = CONFIG_TABLE(config_client_keys),
+	{ .name = "clients", .type = CT_CLIENTS, .off = CFG(clients),
+	  .off_n = CFG(nclients), .sub = CONFIG_TABLE(config_client_keys),
 	  .help = "the allow-list: {name, key, role, queues}; nobody else "
 	  "gets in" },
+	{ .name = "tokens", .type = CT_CLIENTS, .off = CFG(tokens),
+	  .off_n = CFG(ntokens), .sub = CONFIG_TABLE(config_token_keys),
+	  .help = "HTTP bearer tokens: {name, token_file, role, queues}; "
+	  "with any, the HTTP listener may leave loopback" },
 	{ .name = "insecure", .type = CT_BOOL, .off = CFG(insecure),
 	  .def = "false", .help = "allow plain (no CURVE) endpoints that "
 	  "leave this machine (logged as a warning at every start)" },
@@ -594,6 +617,18 @@ config_free(struct config *cfg)
 		free(cfg->clients[i].queues);
 	}
 	free(cfg->clients);
+	for (i = 0; i < cfg->ntokens; i++) {
+		free(cfg->tokens[i].name);
+		free(cfg->tokens[i].token_file);
+		if (cfg->tokens[i].key != NULL)
+			explicit_bzero(cfg->tokens[i].key,
+			    strlen(cfg->tokens[i].key));
+		free(cfg->tokens[i].key);
+		for (j = 0; j < cfg->tokens[i].nqueues; j++)
+			free(cfg->tokens[i].queues[j]);
+		free(cfg->tokens[i].queues);
+	}
+	free(cfg->tokens);
 	free(cfg);
 }
 
@@ -722,6 +757,75 @@ config_security_seen(struct config_ctx *ctx, const struct config_key *k,
 	ctx->server_key = config_seen_val(k->sub, s, "server_key");
 }
 
+/* Read token i from its file (first line, 16+ printable characters). */
+static void
+config_token(struct config_ctx *ctx, size_t i)
+{
+	struct clientconf *t = &ctx->cfg->tokens[i];
+	struct stat	 st;
+	char		 line[512];
+	size_t		 n, j;
+	FILE		*fp;
+
+	if (t->token_file == NULL || t->name == NULL)
+		return;
+	if ((fp = fopen(t->token_file, "r")) == NULL) {
+		config_err(ctx, ctx->token_nodes[i], "security.tokens[%zu]: "
+		    "cannot read %s: %s", i, t->token_file, strerror(errno));
+		return;
+	}
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 077) != 0)
+		config_err(ctx, ctx->token_nodes[i], "security.tokens[%zu]: %s "
+		    "is readable by others (mode %04o): chmod 600 it", i,
+		    t->token_file, (unsigned)(st.st_mode & 07777));
+	fclose(fp);
+	n = strcspn(line, "\r\n");
+	if (line[n] == '\0' && n == sizeof line - 1)
+		n = 0;		/* longer than any token: refused below */
+	line[n] = '\0';
+	for (j = 0; j < n; j++)
+		if (line[j] <= ' ' || line[j] == 0x7f)
+			break;
+	if (n < 16 || j < n)
+		config_err(ctx, ctx->token_nodes[i], "security.tokens[%zu]: the "
+		    "first line of %s must be the token: 16 or more characters, "
+		    "no spaces", i, t->token_file);
+	else
+		t->key = xstrdup(line);
+	explicit_bzero(line, sizeof line);
+}
+
+/* The tokens: each readable and different, none for a feed. */
+static void
+config_tokens(struct config_ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+	size_t		 i, j;
+
+	for (i = 0; i < cfg->ntokens; i++) {
+		if (cfg->tokens[i].role == ROLE_FEED)
+			config_err(ctx, ctx->token_nodes[i], "security.tokens"
+			    "[%zu]: a token is for a person (viewer, supervisor "
+			    "or admin), not a feed", i);
+		if (cfg->tokens[i].nqueues > 0 &&
+		    cfg->tokens[i].role == ROLE_ADMIN)
+			config_err(ctx, ctx->token_nodes[i], "security.tokens"
+			    "[%zu]: queues limit a viewer or a supervisor, not "
+			    "admin '%s'", i, cfg->tokens[i].name);
+		if (!ctx->no_secrets)
+			config_token(ctx, i);
+		for (j = 0; j < i && cfg->tokens[i].key != NULL; j++)
+			if (cfg->tokens[j].key != NULL &&
+			    strcmp(cfg->tokens[i].key, cfg->tokens[j].key) == 0)
+				config_err(ctx, ctx->token_nodes[i],
+				    "security.tokens[%zu]: the same token as "
+				    "'%s': one token, one person", i,
+				    cfg->tokens[j].name);
+	}
+}
+
 /* An endpoint that leaves the machine without CURVE, where it is given. */
 static void
 config_plain(struct config_ctx *ctx, const struct config_bind *b,
@@ -774,14 +878,16 @@ config_security(struct config_ctx *ctx)
 			    "[%zu]: queues limit a viewer or a supervisor, not "
 			    "%s '%s'", i, config_roles[cfg->clients[i].role],
 			    cfg->clients[i].name);
+	config_tokens(ctx);
 	if (cfg->insecure)
 		return;
-	/* HTTP has no CURVE: loopback only (until it has tokens). */
+	/* HTTP has no CURVE: loopback only, unless it asks for tokens. */
 	if (ctx->listen != NULL && cfg->http_listen[0] != '\0' &&
-	    !endpoint_local(cfg->http_listen))
+	    cfg->ntokens == 0 && !endpoint_local(cfg->http_listen))
 		config_err(ctx, ctx->listen, "http.listen: %s leaves this "
-		    "machine without encryption; use a loopback address or "
-		    "security.insecure: true", cfg->http_listen);
+		    "machine without encryption; use a loopback address, "
+		    "security.tokens or security.insecure: true",
+		    cfg->http_listen);
 	for (i = 0; i < ctx->nconns; i++)
 		config_plain(ctx, &ctx->conns[i], "a sub feed", cfg->curve);
 	if (cfg->curve)
@@ -1037,6 +1143,7 @@ config_finish(struct config_ctx *ctx, struct cfgerrs *errs)
 	free(ctx->binds);
 	free(ctx->conns);
 	free(ctx->client_nodes);
+	free(ctx->token_nodes);
 	free(ctx->errs);
 	return n;
 }

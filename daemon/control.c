@@ -269,7 +269,7 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 		return;
 	}
 	if (!auth_sees(d->who, c != NULL ? c->q->name : DAEMON_FEED_QUEUE)) {
-		auth_forbidden(d->auth, d->who, "ack of another queue");
+		auth_forbidden(d, d->who, "ack of another queue");
 		control_error(b, "forbidden");
 		return;
 	}
@@ -377,7 +377,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
 	    DAEMON_FEED_QUEUE)) {
 		silence_free(s);
-		auth_forbidden(d->auth, d->who, "silence of another queue");
+		auth_forbidden(d, d->who, "silence of another queue");
 		control_error(b, "forbidden");
 		return;
 	}
@@ -414,7 +414,7 @@ control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
 	}
 	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
 	    DAEMON_FEED_QUEUE)) {
-		auth_forbidden(d->auth, d->who, "unsilence of another queue");
+		auth_forbidden(d, d->who, "unsilence of another queue");
 		control_error(b, "forbidden");
 		return;
 	}
@@ -535,7 +535,7 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 				break;
 		if (i < nitems(control_cmds) && d->checked &&
 		    (d->who == NULL || !auth_may(d->who, control_cmds[i].min))) {
-			auth_forbidden(d->auth, d->who, control_cmds[i].name);
+			auth_forbidden(d, d->who, control_cmds[i].name);
 			control_error(b, "forbidden");
 		} else if (i < nitems(control_cmds) && control_cmds[i].journal &&
 		    d->journal != NULL && !d->clock_held) {

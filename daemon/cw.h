@@ -261,7 +261,9 @@ enum role {
 /* One client of the allow-list (security.clients). */
 struct clientconf {
 	char		*name;		/* who, in logs and acks */
-	char		*key;		/* Z85 CURVE public key, 40 chars */
+	char		*key;		/* Z85 CURVE public key, 40 chars; a
+					   token's text for tokens */
+	char		*token_file;	/* tokens: where the token is */
 	enum role	 role;
 	char		**queues;	/* the only queues it sees; none: all */
 	size_t		 nqueues;
@@ -300,6 +302,8 @@ struct config {
 	char		 server_secret[CW_Z85_KEY + 1];
 	struct clientconf *clients;	/* the allow-list */
 	size_t		 nclients;
+	struct clientconf *tokens;	/* HTTP bearer tokens (key: the token) */
+	size_t		 ntokens;
 };
 
 /* Errors collected while reading a config, each "FILE:LINE:COL: msg". */
@@ -352,11 +356,24 @@ void		 auth_server_gone(struct auth *, void *);
 const struct clientconf *auth_client(const struct config *, const char *);
 bool		 auth_may(const struct clientconf *, enum role);
 bool		 auth_sees(const struct clientconf *, const char *);
-void		 auth_forbidden(struct auth *, const struct clientconf *,
+void		 auth_forbidden(struct daemon *, const struct clientconf *,
 		     const char *);
 uint64_t	 auth_refused(const struct auth *, int);
-uint64_t	 auth_forbidden_count(const struct auth *);
 const char	*auth_socket_name(int);
+const char	*role_name(enum role);
+
+/* web.c: the wallboard, /events (SSE) and the /api paths over HTTP. */
+struct web;
+struct evhttp;
+struct evhttp_request;
+struct web	*web_new(struct daemon *, struct evhttp *);
+void		 web_free(struct web *);
+void		 web_reconfigured(struct web *);
+void		 web_no_api(struct evhttp_request *);
+int		 web_auth(struct web *, struct evhttp_request *,
+		     const struct clientconf **);
+void		 web_counts(const struct web *, size_t *, uint64_t *,
+		     uint64_t *);
 
 /* keyfile.c: CURVE key files (SPEC 7: YAML, public: and secret:). */
 bool	 keyfile_valid(const char *);
@@ -508,6 +525,7 @@ uint64_t	 pub_seq(const struct pub *);
 void		 pub_set_seq(struct pub *, uint64_t);
 uint64_t	 pub_published(const struct pub *);
 void		 pub_set_sock(struct pub *, void *);
+void		 pub_set_tap(struct pub *, pub_sink_fn, void *);
 uint64_t	 pub_failed(const struct pub *);
 
 /* queue.c: per-queue thresholds (absolute lines) and live figures. */
@@ -863,6 +881,7 @@ struct fwsaved {
 /* The HTTP listener (http.c). */
 struct http	*http_new(struct daemon *, const char *, char **);
 void		 http_free(struct http *);
+void		 http_reconfigured(struct http *);
 
 /* daemon.c: the whole daemon; no global state beyond the logger. */
 struct counters {
@@ -887,6 +906,8 @@ struct daemon {
 	struct auth	*auth;		/* CURVE's ZAP handler, or NULL */
 	const struct clientconf *who;	/* the client of the request being
 					   answered (NULL: a key not listed) */
+	uint64_t	 forbidden;	/* requests refused to a role */
+	cw_time		 forbidden_logged;	/* ... the last logged */
 	bool		 checked;	/* ... and its rights are checked (a
 					   request on a CURVE socket, not the
 					   journal's) */

@@ -831,6 +831,15 @@ daemon_reload(struct daemon *d, char **cause)
 		config_free(nc);
 		return -1;
 	}
+	/* The listener too: checked against the new tokens, the new
+	 * address must be the one bound. */
+	if (strcmp(d->cfg->http_listen, nc->http_listen) != 0) {
+		daemon_status(d, true);
+		xasprintf(cause, "http.listen changes only with a restart; the "
+		    "running configuration is kept");
+		config_free(nc);
+		return -1;
+	}
 	daemon_keep_sockets(d->cfg, nc);
 	keys = d->auth != NULL && !config_clients_same(d->cfg, nc);
 	/* A checkpoint in progress wrote the old config's state. */
@@ -846,6 +855,7 @@ daemon_reload(struct daemon *d, char **cause)
 	d->cfg = nc;
 	if (keys)
 		daemon_rebind_pub(d);
+	http_reconfigured(d->http);
 	log_setlevel(d->verbose ? LOG_LVL_DEBUG : nc->log_level);
 	queues_reconfigure(&d->queues, nc);
 	callers_configure(&d->callers, (size_t)nc->max_callers,
@@ -926,7 +936,7 @@ daemon_stats_json(struct daemon *d)
 		cJSON_AddNumberToObject(rej, auth_socket_name((int)i),
 		    (double)auth_refused(d->auth, (int)i));
 	cJSON_AddNumberToObject(au, "forbidden",
-	    (double)auth_forbidden_count(d->auth));
+	    (double)d->forbidden);
 	ck = cJSON_AddObjectToObject(o, "checkpoints");
 	cJSON_AddNumberToObject(ck, "written", (double)d->ckpt_written);
 	cJSON_AddNumberToObject(ck, "failed", (double)d->ckpt_failed);

@@ -42,7 +42,7 @@ feed_allowed(struct daemon *d, zmq_msg_t *msg)
 
 	if (who != NULL && (who->role == ROLE_FEED || who->role == ROLE_ADMIN))
 		return true;
-	auth_forbidden(d->auth, who, "feed message");
+	auth_forbidden(d, who, "feed message");
 	return false;
 }
 

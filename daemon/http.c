@@ -28,6 +28,7 @@ struct http {
 	cw_time		 lag_max;	/* the worst this minute */
 	cw_time		 lag_prev;	/* ... and the minute before */
 	cw_time		 lag_since;	/* when this minute began */
+	struct web	*web;		/* the wallboard, /events, /api */
 };
 
 /* Append a label value, escaped as the text format wants. */
@@ -163,7 +164,8 @@ http_health(struct evbuffer *b, struct http *hp)
 {
 	const struct daemon *d = hp->d;
 	cw_time		 now = dur_wallclock();
-	size_t		 i;
+	size_t		 i, wc;
+	uint64_t	 wdrop, wref;
 
 	http_head(b, "callwatch_feed_received_total", "counter",
 	    "Messages read from each feed.");
@@ -191,7 +193,19 @@ http_health(struct evbuffer *b, struct http *hp)
 	http_head(b, "callwatch_requests_forbidden_total", "counter",
 	    "Requests and feed messages refused to a client's role.");
 	evbuffer_add_printf(b, "callwatch_requests_forbidden_total %llu\n",
-	    (unsigned long long)auth_forbidden_count(d->auth));
+	    (unsigned long long)d->forbidden);
+	web_counts(hp->web, &wc, &wdrop, &wref);
+	http_head(b, "callwatch_wallboard_clients", "gauge",
+	    "Browsers following /events now.");
+	evbuffer_add_printf(b, "callwatch_wallboard_clients %zu\n", wc);
+	http_head(b, "callwatch_wallboard_dropped_total", "counter",
+	    "/events clients dropped for owing too much (slow or gone).");
+	evbuffer_add_printf(b, "callwatch_wallboard_dropped_total %llu\n",
+	    (unsigned long long)wdrop);
+	http_head(b, "callwatch_http_unauthorized_total", "counter",
+	    "HTTP requests refused for want of a good token.");
+	evbuffer_add_printf(b, "callwatch_http_unauthorized_total %llu\n",
+	    (unsigned long long)wref);
 	http_head(b, "callwatch_checkpoint_age_seconds", "gauge",
 	    "Seconds since the last state file was written (-1: never).");
 	evbuffer_add_printf(b, "callwatch_checkpoint_age_seconds %.3f\n",
@@ -242,8 +256,12 @@ static void
 http_metrics(struct evhttp_request *req, void *arg)
 {
 	struct http	*hp = arg;
-	struct evbuffer	*b = evbuffer_new();
+	struct evbuffer	*b;
+	const struct clientconf *who;
 
+	if (web_auth(hp->web, req, &who) == -1)
+		return;
+	b = evbuffer_new();
 	{
 		daemon_clock(hp->d);
 		http_counters(b, hp->d);
@@ -294,10 +312,18 @@ http_healthz(struct evhttp_request *req, void *arg)
 static void
 http_other(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer	*b = evbuffer_new();
+	const char	*path = evhttp_uri_get_path(
+			    evhttp_request_get_evhttp_uri(req));
+	struct evbuffer	*b;
 
 	(void)arg;
-	evbuffer_add_printf(b, "not found; try /metrics or /healthz\n");
+	if (path != NULL && strncmp(path, "/api/", 5) == 0) {
+		web_no_api(req);
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "not found; try /, /events, /api/snapshot, "
+	    "/metrics or /healthz\n");
 	http_reply(req, 404, "Not Found", "text/plain", b);
 	evbuffer_free(b);
 }
@@ -346,15 +372,18 @@ http_new(struct daemon *d, const char *listen, char **cause)
 	hp->d = d;
 	if ((hp->h = evhttp_new(d->base)) == NULL)
 		fatalx("evhttp_new");
-	evhttp_set_allowed_methods(hp->h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(hp->h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
 	evhttp_set_timeout(hp->h, 10);
 	evhttp_set_max_headers_size(hp->h, 16384);
 	evhttp_set_max_body_size(hp->h, 65536);
 	evhttp_set_cb(hp->h, "/metrics", http_metrics, hp);
 	evhttp_set_cb(hp->h, "/healthz", http_healthz, hp);
 	evhttp_set_gencb(hp->h, http_other, hp);
+	hp->web = web_new(d, hp->h);
 	if (evhttp_bind_socket(hp->h, host, (uint16_t)port) == -1) {
 		xasprintf(cause, "http: cannot listen on %s", listen);
+		web_free(hp->web);
 		evhttp_free(hp->h);
 		free(host);
 		free(hp);
@@ -365,8 +394,17 @@ http_new(struct daemon *d, const char *listen, char **cause)
 	if (hp->lag_ev == NULL || event_add(hp->lag_ev, &tv) == -1)
 		fatalx("lag probe");
 	hp->lag_due = hp->lag_since = dur_monotonic() + HTTP_LAG_MS * CW_MSEC;
-	log_info("http open listen=%s paths=/metrics,/healthz", listen);
+	log_info("http open listen=%s paths=/,/events,/api,/metrics,/healthz "
+	    "tokens=%zu", listen, d->cfg->ntokens);
 	return hp;
+}
+
+/* The config was reloaded: streams of tokens gone end. */
+void
+http_reconfigured(struct http *hp)
+{
+	if (hp != NULL)
+		web_reconfigured(hp->web);
 }
 
 /* Stop listening; NULL-safe. */
@@ -376,6 +414,7 @@ http_free(struct http *hp)
 	if (hp == NULL)
 		return;
 	event_free(hp->lag_ev);
+	web_free(hp->web);
 	evhttp_free(hp->h);
 	free(hp);
 }

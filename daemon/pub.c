@@ -24,6 +24,8 @@ struct pub {
 	uint64_t	 failed;	/* sends that failed */
 	struct buf	 b;		/* printed JSON */
 	char		 seqs[24];	/* the seq being printed */
+	pub_sink_fn	 tap;		/* also told of each (the wallboard) */
+	void		*taparg;
 };
 
 /* A publisher with every sink off. */
@@ -114,8 +116,18 @@ pub_send(struct pub *p, const char *topic, cJSON *obj)
 		fwrite(p->b.data, 1, p->b.len, p->out);
 	} else if (p->fn != NULL)
 		p->fn(p->fnarg, topic, p->b.data, p->b.len);
+	if (p->tap != NULL)
+		p->tap(p->taparg, topic, p->b.data, p->b.len);
 	p->published++;
 	return p->seq;
+}
+
+/* Also hand each message to fn (NULL: nobody), after its seq is set. */
+void
+pub_set_tap(struct pub *p, pub_sink_fn fn, void *arg)
+{
+	p->tap = fn;
+	p->taparg = arg;
 }
 
 /* Publish on another socket from now on (bound again). */

@@ -271,6 +271,10 @@ START_TEST(shipped_config_is_the_defaults_plus_its_feed)
 	path[0] = '\0';		/* not ours to remove */
 	ck_assert_msg(cfg != NULL && errs.n == 0, "conf/callwatch.yaml:%s",
 	    dump());
+	/* The demo's wallboard, on loopback. */
+	ck_assert_str_eq(cfg->http_listen, "127.0.0.1:7180");
+	free(cfg->http_listen);
+	cfg->http_listen = xstrdup(d->http_listen);
 	config_eq_but_feeds(cfg, d);
 	ck_assert_str_eq(cfg->state_file, "run/state");
 	ck_assert_uint_eq(cfg->nfeeds, 1);
@@ -506,7 +510,7 @@ START_TEST(unknown_keys_at_every_level)
 	has_err(9, 3, "unknown key 'wait' in defaults");
 	has_err(11, 31, "unknown key 'norml' in queues.billing");
 	has_err(12, 12, "unknown key 'curv' in security (expected one of: "
-	    "curve, server_key, clients, insecure)");
+	    "curve, server_key, clients, tokens, insecure)");
 	has_err(13, 1, "unknown key 'alerting' at the top level (expected "
 	    "one of: daemon, feeds, publish, control, http, defaults, "
 	    "queues, security)");
@@ -1269,7 +1273,7 @@ START_TEST(help_lists_every_key_once)
 		lines += out[i] == '\n';
 	/* 11 daemon, 4 feed, 3 publish, 1 control, 1 http, 12 defaults,
 	 * 1 queues. */
-	ck_assert_uint_eq(lines, 41);
+	ck_assert_uint_eq(lines, 46);
 	/* The first line is a key too. */
 	ck_assert_int_eq(strncmp(out, "daemon.clock ", 13), 0);
 	help_has(out, "daemon.checkpoint_interval", " duration 100ms..1h ");

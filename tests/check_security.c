@@ -697,8 +697,8 @@ START_TEST(bad_security_settings_are_reported)
 	    "value 'boss'") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "security.clients[2]: queues limit a viewer "
 	    "or a supervisor, not admin 'c'") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "security.clients[3]: client 'c' is already "
-	    "defined at line 7") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "security.clients[3]: 'c' is already defined "
+	    "at line 7") != NULL, "%s", out);
 	/* A key file that is not a pair. */
 	bb_write_conf(&b, "feeds: [{name: main, endpoint: \"ipc://%s/f\"}]\n"
 	    "security: {curve: true, server_key: %s/nothing.key}\n", b.dir,

@@ -264,28 +264,7 @@ END_TEST
 static int
 svc_get(int port, const char *path, char *out, size_t len)
 {
-	struct sockaddr_in sa;
-	char		 req[256];
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd = socket(AF_INET, SOCK_STREAM, 0), code = -1;
-	char		*body;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
-	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-	while (n + 1 < len && (r = read(fd, out + n, len - n - 1)) > 0)
-		n += (size_t)r;
-	out[n] = '\0';
-	close(fd);
-	sscanf(out, "HTTP/1.%*d %d", &code);
-	if ((body = strstr(out, "\r\n\r\n")) != NULL)
-		memmove(out, body + 4, strlen(body + 4) + 1);
-	return code;
+	return bb_http(port, "GET", path, NULL, NULL, out, len);
 }
 
 /* Whether s is a metric or label name of the text format. */

@@ -627,3 +627,47 @@ bb_num(const cJSON *o, const char *k)
 	ck_assert_msg(cJSON_IsNumber(j), "no number %s", k);
 	return j->valuedouble;
 }
+
+/* A TCP connection to 127.0.0.1:port. */
+int
+bb_tcp_connect(int port)
+{
+	struct sockaddr_in sa;
+	int		 fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	return fd;
+}
+
+/*
+ * One HTTP/1.0 request to 127.0.0.1:port (method, path, extra header
+ * lines each ending in CRLF or NULL, body or NULL); the status, the body
+ * of the reply in out.
+ */
+int
+bb_http(int port, const char *method, const char *path, const char *hdrs,
+    const char *body, char *out, size_t len)
+{
+	char	 req[4096], *p;
+	size_t	 n = 0;
+	ssize_t	 r;
+	int	 fd = bb_tcp_connect(port), code = -1;
+
+	snprintf(req, sizeof req, "%s %s HTTP/1.0\r\n%sContent-Length: %zu"
+	    "\r\n\r\n%s", method, path, hdrs != NULL ? hdrs : "",
+	    body != NULL ? strlen(body) : 0, body != NULL ? body : "");
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (n + 1 < len && (r = read(fd, out + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(fd);
+	sscanf(out, "HTTP/1.%*d %d", &code);
+	if ((p = strstr(out, "\r\n\r\n")) != NULL)
+		memmove(out, p + 4, strlen(p + 4) + 1);
+	return code;
+}

@@ -60,6 +60,9 @@ pid_t		 bb_fake_pbx(int *, int, const char *, const char *const *,
 bool		 bb_wait_stat(struct bb *, const char *, double, int);
 void		*bb_socket_as(struct bb *, int, const char *, const char *,
 		    const char *);
+int		 bb_tcp_connect(int);
+int		 bb_http(int, const char *, const char *, const char *,
+		    const char *, char *, size_t);
 const char	*bb_str(const cJSON *, const char *);
 double		 bb_num(const cJSON *, const char *);
 
