@@ -200,12 +200,9 @@ follow_start(struct follow *f, struct client *c)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(f->sub, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(f->sub, ZMQ_SUBSCRIBE, "", 0);
-	curvekeys_apply(&c->keys, f->sub);
-	if (zmq_connect(f->sub, c->publish) == -1) {
-		client_err("cannot connect to %s: %s", c->publish,
-		    zmq_strerror(errno));
+	/* With CURVE, a key the daemon refuses is said so at once. */
+	if (client_connect(c, f->sub, c->publish) == -1)
 		return -1;
-	}
 	/* Anything arriving shows the subscription is in place; what came
 	 * before the snapshot is dropped by its seq. */
 	it = (zmq_pollitem_t){ f->sub, 0, ZMQ_POLLIN, 0 };

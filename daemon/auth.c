@@ -8,10 +8,14 @@
  * looks its User-Id up in the allow-list of the running config, so a key
  * a reload removes loses access at once.
  *
- * The publish socket is an XPUB in manual mode: each subscription comes
- * here with its User-Id, and a client limited to some queues is
- * subscribed only to the part of its topic within them (alert/Q/,
- * call/Q, stats/Q), so libzmq's own filter never sends it the rest.
+ * A client limited to queues is refused on the publish socket: a PUB
+ * sends every subscriber whatever its topics match, and the one way to
+ * narrow one subscriber's topics (an XPUB in manual mode) is unsafe in
+ * libzmq 4.3.4, Debian 12's: it applies a subscription to the wrong peer
+ * after a peer sends it data, and to a freed one after a quick
+ * disconnect (fixed in 4.3.5).  Such a client follows the floor through
+ * the wallboard's /events, which filters each message exactly, and asks
+ * for snapshots on the control socket, which are filtered too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,8 +45,6 @@ struct auth {
 	struct daemon	*d;
 	void		*zap;		/* REP: libzmq's questions */
 	struct zsock	*zs;
-	void		*pub;		/* XPUB (manual) */
-	struct zsock	*pubzs;
 	uint64_t	 refused[AUTH_NSOCKETS];	/* handshakes refused */
 	cw_time		 logged;	/* the last refusal logged */
 };
@@ -82,13 +84,19 @@ auth_sees(const struct clientconf *who, const char *q)
 	return false;
 }
 
-/* Whether a role may use a socket. */
-static bool
-auth_socket_ok(enum role r, int sock)
+/* Why client c may not use a socket, or NULL if it may. */
+static const char *
+auth_socket_refused(const struct clientconf *c, int sock)
 {
 	if (sock == AUTH_FEED)
-		return r == ROLE_FEED || r == ROLE_ADMIN;
-	return r != ROLE_FEED;
+		return c->role == ROLE_FEED || c->role == ROLE_ADMIN ? NULL :
+		    "a role that may not use this socket";
+	if (c->role == ROLE_FEED)
+		return "a role that may not use this socket";
+	if (sock == AUTH_PUBLISH && c->nqueues > 0)
+		return "a client limited to queues cannot subscribe (it "
+		    "follows /events)";
+	return NULL;
 }
 
 /* Log a refusal, at most every AUTH_LOG_EVERY (all are counted). */
@@ -166,8 +174,8 @@ auth_decide(struct auth *a, zmq_msg_t *f, int n)
 		why = "a bad key";
 	else if ((who = auth_client(a->d->cfg, key)) == NULL)
 		why = "a key not on the allow-list";
-	else if (!auth_socket_ok(who->role, sock))
-		why = "a role that may not use this socket";
+	else
+		why = auth_socket_refused(who, sock);
 	if (n < 2)
 		return;		/* no request id: nothing to answer */
 	if (why == NULL) {
@@ -221,74 +229,7 @@ auth_zap_drain(void *arg)
 		zmq_msg_close(&f[i]);
 }
 
-/* Apply topic (un)subscribing op ("\1" or "\0") to the last pipe. */
-static void
-auth_pub_set(struct auth *a, bool on, const char *t, size_t len)
-{
-	(void)zmq_setsockopt(a->pub, on ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, t,
-	    len);
-}
-
-/*
- * One (un)subscription t of len bytes from who, limited to its queues:
- * for each queue, each topic family (alert/Q/, call/Q, stats/Q) that t
- * covers is subscribed whole, and a t within alert/Q/ as it is.
- */
-static void
-auth_pub_scoped(struct auth *a, const struct clientconf *who, bool on,
-    const char *t, size_t len)
-{
-	static const char *const fam[][2] = { { "alert/", "/" },
-	    { "call/", "" }, { "stats/", "" } };
-	char		 f[CW_MAX_NAME + 16];
-	size_t		 i, j, fl;
-
-	if (who->nqueues == 0) {
-		auth_pub_set(a, on, t, len);
-		return;
-	}
-	for (i = 0; i < who->nqueues; i++)
-		for (j = 0; j < nitems(fam); j++) {
-			snprintf(f, sizeof f, "%s%s%s", fam[j][0],
-			    who->queues[i], fam[j][1]);
-			fl = strlen(f);
-			if (len <= fl && memcmp(t, f, len) == 0)
-				auth_pub_set(a, on, f, fl);
-			else if (j == 0 && len > fl && memcmp(t, f, fl) == 0)
-				auth_pub_set(a, on, t, len);
-		}
-}
-
-/* Subscriptions to the publish socket, each by its client's rights. */
-static void
-auth_pub_drain(void *arg)
-{
-	struct auth	*a = arg;
-	const struct clientconf *who;
-	zmq_msg_t	 m;
-	const char	*data;
-	size_t		 len;
-
-	zmq_msg_init(&m);
-	while (zmq_msg_recv(&m, a->pub, ZMQ_DONTWAIT) != -1) {
-		data = zmq_msg_data(&m);
-		len = zmq_msg_size(&m);
-		/* No User-Id: a pipe that went away; nothing to apply. */
-		if (len == 0 || (data[0] != 0 && data[0] != 1) ||
-		    (who = auth_client(a->d->cfg,
-		    zmq_msg_gets(&m, "User-Id"))) == NULL)
-			continue;
-		if (who->role == ROLE_FEED)
-			continue;
-		auth_pub_scoped(a, who, data[0] == 1, data + 1, len - 1);
-	}
-	zmq_msg_close(&m);
-}
-
-/*
- * Make sock a CURVE server for socket kind sock (AUTH_FEED...), with the
- * daemon's key; a publish socket (an XPUB) takes its subscriptions here.
- */
+/* Make sock a CURVE server for socket kind sock (AUTH_FEED...). */
 void
 auth_server(struct auth *a, void *s, int sock)
 {
@@ -301,24 +242,6 @@ auth_server(struct auth *a, void *s, int sock)
 	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, auth_sockets[sock],
 	    strlen(auth_sockets[sock])) == -1)
 		fatalx("CURVE socket options: %s", zmq_strerror(errno));
-	if (sock != AUTH_PUBLISH)
-		return;
-	if (zmq_setsockopt(s, ZMQ_XPUB_MANUAL, &one, sizeof one) == -1)
-		fatalx("ZMQ_XPUB_MANUAL: %s", zmq_strerror(errno));
-	zsock_free(a->pubzs);
-	a->pub = s;
-	a->pubzs = zsock_new(a->d->base, s, auth_pub_drain, a);
-}
-
-/* Stop reading the publish socket's subscriptions (it is closing). */
-void
-auth_server_gone(struct auth *a, void *s)
-{
-	if (a == NULL || a->pub != s)
-		return;
-	zsock_free(a->pubzs);
-	a->pubzs = NULL;
-	a->pub = NULL;
 }
 
 /*
@@ -353,7 +276,6 @@ auth_free(struct auth *a)
 {
 	if (a == NULL)
 		return;
-	zsock_free(a->pubzs);
 	zsock_free(a->zs);
 	zmq_close(a->zap);
 	free(a);

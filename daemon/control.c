@@ -268,11 +268,6 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, msg);
 		return;
 	}
-	if (!auth_sees(d->who, c != NULL ? c->q->name : DAEMON_FEED_QUEUE)) {
-		auth_forbidden(d, d->who, "ack of another queue");
-		control_error(b, "forbidden");
-		return;
-	}
 	alert_ack(d, c, a, by, note);
 	log_info("alert acked id=%s by=%s", id, by);
 	o = alert_json(d, c, a);
@@ -373,14 +368,6 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, err);
 		return;
 	}
-	/* A client limited to queues silences one of them, nothing wider. */
-	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
-	    DAEMON_FEED_QUEUE)) {
-		silence_free(s);
-		auth_forbidden(d, d->who, "silence of another queue");
-		control_error(b, "forbidden");
-		return;
-	}
 	s->by = xstrdup(by);
 	s->comment = xstrdup(comment != NULL ? comment : "");
 	s->starts = daemon_clock(d);
@@ -412,12 +399,6 @@ control_unsilence(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, msg);
 		return;
 	}
-	if (!auth_sees(d->who, s->queue != NULL ? s->queue :
-	    DAEMON_FEED_QUEUE)) {
-		auth_forbidden(d, d->who, "unsilence of another queue");
-		control_error(b, "forbidden");
-		return;
-	}
 	daemon_clock(d);
 	silences_del(&d->silences, s);
 	log_info("silence lifted silence_id=%s", id);
@@ -443,6 +424,9 @@ control_reload(struct daemon *d, const cJSON *req, struct buf *b)
 	char	*cause = NULL;
 
 	(void)req;
+	/* The reload frees the config the client's entry lives in. */
+	d->who = NULL;
+	d->checked = false;
 	if (daemon_reload(d, &cause) == -1) {
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", cause);
@@ -473,6 +457,45 @@ control_cut(const char *s, size_t max)
 	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
 		max--;
 	return (int)max;
+}
+
+/*
+ * Whether the client asking (d->who) may touch what request j of command
+ * name names: an alert, a silence or a silence's match within its queues
+ * (a client limited to queues silences one of them, nothing wider).
+ * Checked before the request is journaled, so a refusal is never
+ * replayed after a crash (the replay knows no client).
+ */
+static bool
+control_in_scope(struct daemon *d, const char *name, const cJSON *j)
+{
+	const char	*s, *q = DAEMON_FEED_QUEUE;
+	const cJSON	*m;
+	struct silence	*si;
+	struct call	*c = NULL;
+
+	if (d->who == NULL || d->who->nqueues == 0)
+		return true;
+	if (strcmp(name, "ack") == 0) {
+		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+		    "id"));
+		if (s == NULL || alert_by_id(d, s, &c) == NULL)
+			return true;	/* the command says what is wrong */
+		q = c != NULL ? c->q->name : DAEMON_FEED_QUEUE;
+	} else if (strcmp(name, "silence") == 0) {
+		m = cJSON_GetObjectItemCaseSensitive(j, "match");
+		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m,
+		    "queue"));
+		q = s != NULL ? s : DAEMON_FEED_QUEUE;
+	} else if (strcmp(name, "unsilence") == 0) {
+		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+		    "silence_id"));
+		if (s == NULL || (si = silences_find(&d->silences, s)) == NULL)
+			return true;
+		q = si->queue != NULL ? si->queue : DAEMON_FEED_QUEUE;
+	} else
+		return true;
+	return auth_sees(d->who, q);
 }
 
 /*
@@ -534,7 +557,8 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 			if (strcmp(cmd->valuestring, control_cmds[i].name) == 0)
 				break;
 		if (i < nitems(control_cmds) && d->checked &&
-		    (d->who == NULL || !auth_may(d->who, control_cmds[i].min))) {
+		    (d->who == NULL || !auth_may(d->who, control_cmds[i].min) ||
+		    !control_in_scope(d, control_cmds[i].name, j))) {
 			auth_forbidden(d, d->who, control_cmds[i].name);
 			control_error(b, "forbidden");
 		} else if (i < nitems(control_cmds) && control_cmds[i].journal &&

@@ -352,7 +352,6 @@ struct auth;
 struct auth	*auth_new(struct daemon *, char **);
 void		 auth_free(struct auth *);
 void		 auth_server(struct auth *, void *, int);
-void		 auth_server_gone(struct auth *, void *);
 const struct clientconf *auth_client(const struct config *, const char *);
 bool		 auth_may(const struct clientconf *, enum role);
 bool		 auth_sees(const struct clientconf *, const char *);

@@ -202,14 +202,11 @@ static void	daemon_checkpoint_arm(struct daemon *);
 static void	daemon_feed_check(evutil_socket_t, short, void *);
 static void	daemon_feed_restore(struct daemon *);
 
-/*
- * Create, configure and bind the publish socket: PUB, or with CURVE an
- * XPUB that hears each subscription (auth.c).  NULL with *cause.
- */
+/* Create, configure and bind the publish socket; NULL with *cause. */
 static void *
 daemon_bind_pub(struct daemon *d, const char *ep, int hwm, char **cause)
 {
-	void	*s = zmq_socket(d->zctx, d->auth != NULL ? ZMQ_XPUB : ZMQ_PUB);
+	void	*s = zmq_socket(d->zctx, ZMQ_PUB);
 	int	 linger = DAEMON_LINGER_MS;
 
 	if (s == NULL)
@@ -220,7 +217,6 @@ daemon_bind_pub(struct daemon *d, const char *ep, int hwm, char **cause)
 	if (d->auth != NULL)
 		auth_server(d->auth, s, AUTH_PUBLISH);
 	if (zmq_bind(s, ep) == -1) {
-		auth_server_gone(d->auth, s);
 		xasprintf(cause, "cannot bind %s: %s", ep,
 		    zmq_strerror(errno));
 		zmq_close(s);
@@ -558,7 +554,6 @@ daemon_free(struct daemon *d)
 	decode_free(d->dec);
 	fsdecode_free(d->fsdec);
 	pub_free(d->pub);
-	auth_server_gone(d->auth, d->pubsock);
 	if (d->pubsock != NULL)
 		zmq_close(d->pubsock);
 	auth_free(d->auth);
@@ -711,8 +706,8 @@ daemon_event(struct daemon *d, const struct callev *ev)
 
 /*
  * The allow-list changed: close the publish socket and bind it again, so
- * every subscriber comes back through the ZAP handler and has its topics
- * limited anew (libzmq cannot drop one subscriber).  Subscribers miss
+ * every subscriber comes back through the ZAP handler with its new
+ * rights (libzmq cannot drop one subscriber).  Subscribers miss
  * what is published meanwhile and see it in seq (their clients
  * re-snapshot).  libzmq closes the old listener in its own thread: the
  * bind is tried again for up to a second.
@@ -724,7 +719,6 @@ daemon_rebind_pub(struct daemon *d)
 	char	*cause = NULL;
 	int	 i;
 
-	auth_server_gone(d->auth, d->pubsock);
 	zmq_setsockopt(d->pubsock, ZMQ_LINGER, &(int){ 0 }, sizeof(int));
 	zmq_close(d->pubsock);
 	for (i = 0; i < 100 && s == NULL; i++) {

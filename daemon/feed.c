@@ -68,10 +68,11 @@ feed_drain(void *arg)
 	static zmq_msg_t msgs[FEED_BATCH];
 	struct feed	*f = arg;
 	struct daemon	*d = f->d;
-	int		 i, n, err = EAGAIN;
+	int		 i, n, tries = 0, err = EAGAIN;
 	cw_time		 now;
 
-	for (n = 0; n < FEED_BATCH; n++) {
+	/* Refused messages count against the batch too (tries). */
+	for (n = 0; n < FEED_BATCH && tries < FEED_BATCH; n++, tries++) {
 		zmq_msg_init(&msgs[n]);
 		if (zmq_msg_recv(&msgs[n], f->sock, ZMQ_DONTWAIT) == -1 ||
 		    feed_last_frame(f->sock, &msgs[n]) == -1) {
@@ -113,7 +114,8 @@ feed_drain(void *arg)
 		daemon_settle(d);
 	}
 	/* Stopped short of EAGAIN: no new edge will come, so run again. */
-	if (n == FEED_BATCH || (err != EAGAIN && err != ETERM))
+	if (n == FEED_BATCH || tries == FEED_BATCH ||
+	    (err != EAGAIN && err != ETERM))
 		zsock_kick(f->z);
 }
 

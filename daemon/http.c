@@ -261,6 +261,16 @@ http_metrics(struct evhttp_request *req, void *arg)
 
 	if (web_auth(hp->web, req, &who) == -1)
 		return;
+	/* Every queue's figures, like the stats command: an admin's. */
+	if (who != NULL && who->role != ROLE_ADMIN) {
+		auth_forbidden(hp->d, who, "metrics");
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "{\"ok\":false,\"error\":"
+		    "\"forbidden\"}\n");
+		http_reply(req, 403, "Forbidden", "application/json", b);
+		evbuffer_free(b);
+		return;
+	}
 	b = evbuffer_new();
 	{
 		daemon_clock(hp->d);

@@ -114,10 +114,15 @@ web_token_named(const struct config *cfg, const char *name)
 static bool
 web_wants(const struct web *w, const struct web_client *c, const char *q)
 {
+	const struct clientconf *t;
+
 	if (c->queue != NULL && strcmp(c->queue, q) != 0)
 		return false;
-	return c->token == NULL || auth_sees(web_token_named(w->d->cfg,
-	    c->token), *q != '\0' ? q : "*");
+	if (c->token == NULL)
+		return true;
+	/* A token gone sees nothing (its stream ends at the reload). */
+	return (t = web_token_named(w->d->cfg, c->token)) != NULL &&
+	    auth_sees(t, *q != '\0' ? q : "*");
 }
 
 /* Close client c's connection and forget it (slow, gone, or revoked). */
@@ -320,6 +325,25 @@ web_auth(struct web *w, struct evhttp_request *req,
 	return -1;
 }
 
+/*
+ * web_auth(), and with CURVE on the sockets but no tokens, no wallboard
+ * nor API: anyone on this machine would be an admin the sockets refuse.
+ */
+static int
+web_gate(struct web *w, struct evhttp_request *req,
+    const struct clientconf **who)
+{
+	if (web_auth(w, req, who) == -1)
+		return -1;
+	if (w->d->cfg->curve && w->d->cfg->ntokens == 0) {
+		web_json(req, 403, "Forbidden", "{\"ok\":false,\"error\":"
+		    "\"this daemon uses CURVE: the wallboard and the API need "
+		    "security.tokens\"}");
+		return -1;
+	}
+	return 0;
+}
+
 /* A control request answered as who; the reply (malloc'd). */
 static char *
 web_control(struct web *w, const struct clientconf *who, const char *req,
@@ -368,10 +392,10 @@ web_events(struct evhttp_request *req, void *arg)
 	char		*queue, *snap, *end, *fromq = NULL;
 	uint64_t	 last = 0;
 	bool		 resume = false;
-	size_t		 i;
+	size_t		 i, owed;
 	struct evbuffer	*b;
 
-	if (web_auth(w, req, &who) == -1)
+	if (web_gate(w, req, &who) == -1)
 		return;
 	if (w->nclients >= WEB_MAX_CLIENTS) {
 		web_json(req, 503, "Service Unavailable", "{\"ok\":false,"
@@ -395,6 +419,16 @@ web_events(struct evhttp_request *req, void *arg)
 	c->queue = queue;
 	c->token = who != NULL ? xstrdup(who->name) : NULL;
 	c->secret = who != NULL ? xstrdup(who->key) : NULL;
+	/* Resuming that would owe half the backlog at once (a client
+	 * dropped as slow, back with its old id): a snapshot instead. */
+	for (i = 0, owed = 0; resume && i < w->n; i++) {
+		struct web_msg *m = &w->ring[(w->head + i) % WEB_RING];
+
+		if (m->seq > last && web_wants(w, c, m->queue))
+			owed += m->len;
+	}
+	if (owed > WEB_BACKLOG / 2)
+		resume = false;
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
 	evhttp_add_header(oh, "Cache-Control", "no-store");
 	evhttp_add_header(oh, "X-Accel-Buffering", "no");
@@ -413,8 +447,10 @@ web_events(struct evhttp_request *req, void *arg)
 	w->nclients++;
 	evhttp_connection_set_closecb(c->con, web_closed, c);
 	/* A stream only writes: no short read timeout (pings and the
-	 * backlog catch dead peers). */
+	 * backlog catch dead peers), and nothing the client sends now is
+	 * read (libevent would keep it all). */
 	evhttp_connection_set_timeout(c->con, WEB_STREAM_TIMEOUT);
+	bufferevent_disable(evhttp_connection_get_bufferevent(c->con), EV_READ);
 	for (i = 0; resume && i < w->n; i++) {
 		struct web_msg *m = &w->ring[(w->head + i) % WEB_RING];
 
@@ -494,7 +530,7 @@ web_api(struct evhttp_request *req, void *arg)
 	char		*body, *q;
 	size_t		 i;
 
-	if (web_auth(w, req, &who) == -1)
+	if (web_gate(w, req, &who) == -1)
 		return;
 	if (strcmp(name, "snapshot") == 0) {
 		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {

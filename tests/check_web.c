@@ -179,7 +179,7 @@ START_TEST(last_event_id_resumes_or_snapshots)
 	char		 hdr[64], want[64];
 	cJSON		*r;
 	double		 seq;
-	int		 fd;
+	int		 fd, i;
 
 	web_start(false);
 	r = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
@@ -197,6 +197,16 @@ START_TEST(last_event_id_resumes_or_snapshots)
 	ck_assert_ptr_null(strstr(out, "event: snapshot"));
 	snprintf(want, sizeof want, "id: %.0f\n", seq + 1);
 	ck_assert_ptr_null(strstr(out, want));
+	close(fd);
+	/* Owing more than half the backlog: a snapshot instead. */
+	for (i = 0; i < 3000; i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"q%d\",\"ts\":"
+		    "%.6f,\"queue\":\"sales\",\"caller\":\"+1555%06d\"}", i,
+		    bb_now(), i);
+	ck_assert(bb_wait_stat(&b, "calls", 3002, 10000));
+	fd = web_stream("/events", hdr);
+	out[0] = '\0';
+	ck_assert(web_until(fd, out, sizeof out, "event: snapshot\n", 3000));
 	close(fd);
 	/* From before the daemon started: a snapshot. */
 	fd = web_stream("/events", "Last-Event-ID: 12\r\n");
@@ -307,6 +317,10 @@ START_TEST(tokens_are_required_when_given)
 	    200);
 	ck_assert_int_eq(web_req("GET", "/healthz", NULL, NULL, out,
 	    sizeof out), 200);
+	/* The figures of every queue are an admin's, as stats are. */
+	ck_assert_int_eq(web_req("GET", "/metrics",
+	    "Authorization: Bearer vic-0123456789abcdef\r\n", NULL, out,
+	    sizeof out), 403);
 	ck_assert_int_eq(web_req("GET", "/metrics",
 	    "Authorization: Bearer ops-0123456789abcdef\r\n", NULL, out,
 	    sizeof out), 200);
@@ -384,6 +398,50 @@ START_TEST(token_roles_and_queues_apply)
 END_TEST
 
 /*
+ * What a token's queues forbid never reaches the journal: a crash and a
+ * replay do not apply it after all.
+ */
+START_TEST(refused_requests_are_not_replayed_after_a_crash)
+{
+	static char	 out[1 << 16];
+	char		 sec[1024];
+	cJSON		*o, *it;
+
+	web_token("ann", "ann-0123456789abcdef");
+	web_token("vic", "vic-0123456789abcdef");
+	web_token("ops", "ops-0123456789abcdef");
+	snprintf(sec, sizeof sec, WEB_TOKENS, b.dir, b.dir, b.dir);
+	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"%s/state\", "
+	    "checkpoint_interval: 1h}\nfeeds: [{name: main, endpoint: \"%s\"}]"
+	    "\npublish: {endpoint: \"%s\"}\ncontrol: {endpoint: \"%s\"}\n"
+	    "http: {listen: \"127.0.0.1:%d\"}\ndefaults: {normal: [1s, 2s]}\n"
+	    "%s", b.dir, b.feed, b.pub, b.ctl, port, sec);
+	ck_assert_msg(bb_start(&b) == 0, "no start (see %s)", b.log);
+	web_call("s1", "sales");
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	usleep(200 * 1000);
+	ck_assert_int_eq(web_req("POST", "/api/ack",
+	    "Authorization: Bearer ann-0123456789abcdef\r\n",
+	    "{\"id\":\"s1/long_call\"}", out, sizeof out), 403);
+	ck_assert_int_eq(web_req("POST", "/api/silence",
+	    "Authorization: Bearer ann-0123456789abcdef\r\n",
+	    "{\"match\":{\"queue\":\"sales\"},\"for\":\"1h\"}", out,
+	    sizeof out), 403);
+	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
+	ck_assert_msg(bb_start(&b) == 0, "no restart (see %s)", b.log);
+	o = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o,
+	    "silences")), 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "alerts"))
+		ck_assert_str_ne(bb_str(it, "state"), "acked");
+	cJSON_Delete(o);
+	ck_assert(!bb_log_has(&b, "alert acked"));
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
+/*
  * The listener is bound at start: a reload that moves it is refused, or
  * a config with no tokens could leave an open listener off loopback.
  */
@@ -444,6 +502,56 @@ START_TEST(a_slow_client_is_dropped)
 }
 END_TEST
 
+/* Resident kB of pid. */
+static long
+web_rss(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* What a client sends down an open stream is not kept. */
+START_TEST(bytes_sent_down_a_stream_are_not_kept)
+{
+	static char	 out[1 << 16], junk[1 << 16];
+	long		 before;
+	size_t		 sent = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	web_start(false);
+	fd = web_stream("/events", NULL);
+	out[0] = '\0';
+	ck_assert(web_until(fd, out, sizeof out, "event: snapshot\n", 3000));
+	before = web_rss(b.pid);
+	memset(junk, 'x', sizeof junk);
+	while (sent < ((size_t)64 << 20)) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+
+		if (poll(&p, 1, 2000) <= 0)
+			break;		/* the daemon does not read: fine */
+		if ((n = write(fd, junk, sizeof junk)) <= 0)
+			break;
+		sent += (size_t)n;
+	}
+	usleep(300 * 1000);
+	ck_assert_msg(web_rss(b.pid) - before < 16 * 1024, "RSS %ld -> %ld kB "
+	    "after %zu bytes sent down the stream", before, web_rss(b.pid),
+	    sent);
+	close(fd);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* Token files are checked like key files; tokens open the listener. */
 START_TEST(token_settings_are_checked)
 {
@@ -494,6 +602,8 @@ main(void)
 	tcase_add_test(tc, token_roles_and_queues_apply);
 	tcase_add_test(tc, a_slow_client_is_dropped);
 	tcase_add_test(tc, a_reload_that_moves_the_listener_is_refused);
+	tcase_add_test(tc, refused_requests_are_not_replayed_after_a_crash);
+	tcase_add_test(tc, bytes_sent_down_a_stream_are_not_kept);
 	tcase_add_test(tc, token_settings_are_checked);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
