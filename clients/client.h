@@ -55,7 +55,10 @@ void	 jmap_free(struct jmap *);
  */
 struct follow {
 	struct client	*c;
-	void		*sub;
+	void		*sub;		/* SUB, or with CURVE a DEALER that
+					   follows on the control socket */
+	bool		 via_control;
+	cw_time		 refresh_at;	/* ... when to say follow again */
 	const char	*queue;		/* snapshot filter, or NULL */
 	uint64_t	 seq;		/* last applied */
 	uint64_t	 gaps;		/* re-snapshots */

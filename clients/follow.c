@@ -30,6 +30,9 @@
 #define FOLLOW_BATCH		1000
 /* A failed snapshot is tried again after this long (µs). */
 #define FOLLOW_RETRY		(1 * CW_SEC)
+/* With CURVE, "follow" is said again this often, so a daemon that
+ * restarted learns of us (µs). */
+#define FOLLOW_REFRESH		(5 * CW_SEC)
 
 /* One jmap value: the object and its key. */
 struct jent {
@@ -183,6 +186,51 @@ follow_snapshot(struct follow *f, uint64_t from, uint64_t to)
 	return 0;
 }
 
+/* Ask the daemon (again) to send us the stream on the control socket. */
+static void
+follow_ask(struct follow *f)
+{
+	static const char req[] = "{\"cmd\":\"follow\"}";
+
+	if (zmq_send(f->sub, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) != -1)
+		(void)zmq_send(f->sub, req, sizeof req - 1, ZMQ_DONTWAIT);
+	f->refresh_at = dur_monotonic() + FOLLOW_REFRESH;
+}
+
+/*
+ * With CURVE keys: follow on the control socket, where the daemon sends
+ * each client only what its key may see (a PUB socket cannot).  The
+ * first answer says it is in place.  0, or -1 after an error line.
+ */
+static int
+follow_start_control(struct follow *f, struct client *c)
+{
+	zmq_pollitem_t	 it;
+	char		 buf[512];
+	int		 zero = 0, n = 0;
+
+	if ((f->sub = zmq_socket(c->zctx, ZMQ_DEALER)) == NULL)
+		fatalx("zmq_socket: %s", zmq_strerror(errno));
+	zmq_setsockopt(f->sub, ZMQ_LINGER, &zero, sizeof zero);
+	if (client_connect(c, f->sub, c->control) == -1)
+		return -1;
+	f->via_control = true;
+	follow_ask(f);
+	it = (zmq_pollitem_t){ f->sub, 0, ZMQ_POLLIN, 0 };
+	if (zmq_poll(&it, 1, c->timeout_ms) == 1 &&
+	    zmq_recv(f->sub, buf, sizeof buf, 0) == 0 &&
+	    (n = zmq_recv(f->sub, buf, sizeof buf - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, "\"ok\":true") != NULL)
+			return follow_snapshot(f, 0, 0);
+		client_err("follow: %s", buf);
+		return -1;
+	}
+	client_err("the daemon at %s did not answer within %d ms",
+	    c->control, c->timeout_ms);
+	return -1;
+}
+
 /*
  * Subscribe to everything c publishes, let the subscription settle, take
  * the first snapshot.  0, or -1 after an error line.
@@ -196,6 +244,9 @@ follow_start(struct follow *f, struct client *c)
 	f->c = c;
 	f->seq = 0;
 	f->synced = false;
+	f->via_control = false;
+	if (c->keys.on)
+		return follow_start_control(f, c);
 	if ((f->sub = zmq_socket(c->zctx, ZMQ_SUB)) == NULL)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(f->sub, ZMQ_LINGER, &zero, sizeof zero);
@@ -219,10 +270,14 @@ follow_close(struct follow *f)
 	f->sub = NULL;
 }
 
-/* Apply one published message (topic, body). */
+/*
+ * Apply one published message (topic, body).  prev: on the control
+ * socket, the seq of the last message meant for us (one above what we
+ * know is one lost); 0 on the PUB socket, where every seq is ours.
+ */
 static void
 follow_apply(struct follow *f, const char *topic, const char *body,
-    size_t len)
+    size_t len, uint64_t prev)
 {
 	cJSON		*o = cJSON_ParseWithLength(body, len);
 	const cJSON	*js = cJSON_GetObjectItemCaseSensitive(o, "seq");
@@ -244,7 +299,7 @@ follow_apply(struct follow *f, const char *topic, const char *body,
 	} else if (seq <= f->seq && seq + FOLLOW_RENUMBERED > f->seq) {
 		cJSON_Delete(o);	/* in the snapshot already */
 		return;
-	} else if (seq != f->seq + 1) {
+	} else if (f->via_control ? prev > f->seq : seq != f->seq + 1) {
 		f->gaps++;
 		if (follow_snapshot(f, f->seq, seq) == -1 || seq <= f->seq) {
 			cJSON_Delete(o);
@@ -254,6 +309,52 @@ follow_apply(struct follow *f, const char *topic, const char *body,
 	f->seq = seq;
 	f->on_object(f->arg, topic, o, body, len);
 	cJSON_Delete(o);
+}
+
+/*
+ * The stream on the control socket: ["", topic, body, prev] each, and
+ * ["", reply] for our follow refreshes (nothing to do with them).
+ */
+static void
+follow_read_control(struct follow *f)
+{
+	zmq_msg_t	 fr[4], extra;
+	char		 t[CW_MAX_NAME + 32], p[24];
+	int		 i, n, batch = 0;
+	bool		 more;
+	size_t		 len;
+
+	for (i = 0; i < 4; i++)
+		zmq_msg_init(&fr[i]);
+	zmq_msg_init(&extra);
+	while (batch++ < FOLLOW_BATCH &&
+	    zmq_msg_recv(&fr[0], f->sub, ZMQ_DONTWAIT) != -1) {
+		for (n = 1; n < 4 && zmq_msg_more(&fr[n - 1]); n++)
+			if (zmq_msg_recv(&fr[n], f->sub, 0) == -1)
+				break;
+		/* More than four frames: not ours; read the rest away. */
+		for (more = zmq_msg_more(&fr[n - 1]); more;
+		    more = zmq_msg_more(&extra)) {
+			n = 0;
+			if (zmq_msg_recv(&extra, f->sub, 0) == -1)
+				break;
+		}
+		if (n != 4)
+			continue;
+		len = zmq_msg_size(&fr[1]) < sizeof t ? zmq_msg_size(&fr[1]) :
+		    sizeof t - 1;
+		memcpy(t, zmq_msg_data(&fr[1]), len);
+		t[len] = '\0';
+		len = zmq_msg_size(&fr[3]) < sizeof p ? zmq_msg_size(&fr[3]) :
+		    sizeof p - 1;
+		memcpy(p, zmq_msg_data(&fr[3]), len);
+		p[len] = '\0';
+		follow_apply(f, t, zmq_msg_data(&fr[2]), zmq_msg_size(&fr[2]),
+		    strtoull(p, NULL, 10));
+	}
+	for (i = 0; i < 4; i++)
+		zmq_msg_close(&fr[i]);
+	zmq_msg_close(&extra);
 }
 
 /*
@@ -269,8 +370,14 @@ follow_read(struct follow *f, int ms)
 	size_t		 n;
 	int		 batch = 0;
 
+	if (f->via_control && dur_monotonic() >= f->refresh_at)
+		follow_ask(f);
 	if (zmq_poll(&it, 1, ms) <= 0)
 		return;
+	if (f->via_control) {
+		follow_read_control(f);
+		return;
+	}
 	zmq_msg_init(&topic);
 	zmq_msg_init(&body);
 	while (batch++ < FOLLOW_BATCH &&
@@ -290,7 +397,8 @@ follow_read(struct follow *f, int ms)
 			n = sizeof t - 1;
 		memcpy(t, zmq_msg_data(&topic), n);
 		t[n] = '\0';
-		follow_apply(f, t, zmq_msg_data(&body), zmq_msg_size(&body));
+		follow_apply(f, t, zmq_msg_data(&body), zmq_msg_size(&body),
+		    0);
 	}
 	zmq_msg_close(&topic);
 	zmq_msg_close(&body);

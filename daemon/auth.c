@@ -49,6 +49,21 @@ struct auth {
 	cw_time		 logged;	/* the last refusal logged */
 };
 
+/* The queue a topic names: alert/Q/SEV, call/Q, stats/Q ("" if none). */
+void
+auth_topic_queue(const char *topic, char *q, size_t size)
+{
+	const char	*s = strchr(topic, '/'), *e;
+
+	*q = '\0';
+	if (s == NULL)
+		return;
+	s++;
+	e = strncmp(topic, "alert/", 6) == 0 ? strrchr(s, '/') : NULL;
+	snprintf(q, size, "%.*s", (int)(e != NULL ? (size_t)(e - s) :
+	    strlen(s)), s);
+}
+
 /* The allow-list's entry for Z85 public key key, or NULL. */
 const struct clientconf *
 auth_client(const struct config *cfg, const char *key)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <cJSON.h>
 #include <zmq.h>
@@ -20,12 +21,36 @@
 /* Envelope frames (routing ids, delimiter) we keep for the reply. */
 #define CONTROL_FRAMES	16
 
+/* The most clients following the stream on the control socket. */
+#define CONTROL_FOLLOWERS	1000
+
+/*
+ * A client that follows the published stream here rather than on the
+ * PUB socket (SPEC 7: each gets only what its key's queues allow).  Each
+ * message goes out as [envelope, topic, body, prev], prev being the seq
+ * of the last message meant for it: prev above what the client knows is
+ * a message it lost.
+ */
+struct follower {
+	TAILQ_ENTRY(follower) entry;
+	size_t		 nenv;
+	size_t		 len[CONTROL_FRAMES];	/* the envelope's frames */
+	unsigned char	*env[CONTROL_FRAMES];
+	char		 key[CW_Z85_KEY + 1];	/* its key; "" without CURVE */
+	uint64_t	 prev;
+};
+
 struct control {
 	struct daemon	*d;
 	void		*sock;		/* ROUTER */
 	struct zsock	*z;
 	uint64_t	 requests;	/* handled */
 	uint64_t	 errors;	/* answered with ok:false */
+	zmq_msg_t	*cur_env;	/* the request being answered's */
+	int		 cur_nenv;
+	TAILQ_HEAD(follower_list, follower) followers;
+	size_t		 nfollowers;
+	uint64_t	 follow_lost;	/* messages a follower's queue refused */
 };
 
 /*
@@ -40,6 +65,7 @@ struct control_cmd {
 };
 
 static void	control_silences(struct daemon *, struct buf *);
+static void	control_follow(struct daemon *, const cJSON *, struct buf *);
 static void	control_feed_alerts(struct daemon *, struct buf *, bool *);
 static int	control_cut(const char *, size_t);
 
@@ -444,6 +470,7 @@ static const struct control_cmd control_cmds[] = {
 	{ "unsilence", control_unsilence, true, ROLE_SUPERVISOR },
 	{ "stats", control_stats, false, ROLE_ADMIN },
 	{ "reload", control_reload, false, ROLE_ADMIN },
+	{ "follow", control_follow, false, ROLE_VIEWER },
 };
 
 /* How many bytes of s to quote: at most max, never half a character. */
@@ -574,7 +601,7 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 		else {
 			snprintf(msg, sizeof msg, "unknown command \"%.*s\" "
 			    "(snapshot, ack, silence, unsilence, stats, "
-			    "reload)",
+			    "reload, follow)",
 			    control_cut(cmd->valuestring, 64),
 			    cmd->valuestring);
 			control_error(b, msg);
@@ -659,8 +686,11 @@ control_drain(void *arg)
 		ctl->d->checked = ctl->d->auth != NULL;
 		ctl->d->who = ctl->d->auth == NULL ? NULL : auth_client(
 		    ctl->d->cfg, zmq_msg_gets(&body, "User-Id"));
+		ctl->cur_env = env;
+		ctl->cur_nenv = nenv;
 		control_answer(ctl->d, zmq_msg_data(&body),
 		    zmq_msg_size(&body), &b);
+		ctl->cur_env = NULL;
 		ctl->d->who = NULL;
 		ctl->d->checked = false;
 		if (strncmp(b.data, "{\"ok\":false", 11) == 0)
@@ -675,6 +705,119 @@ control_drain(void *arg)
 		zsock_kick(ctl->z);
 }
 
+/* Forget follower fo. */
+static void
+control_unfollow(struct control *ctl, struct follower *fo)
+{
+	size_t	 i;
+
+	TAILQ_REMOVE(&ctl->followers, fo, entry);
+	ctl->nfollowers--;
+	for (i = 0; i < fo->nenv; i++)
+		free(fo->env[i]);
+	free(fo);
+}
+
+/* The follower whose routing id is id, or NULL. */
+static struct follower *
+control_follower(struct control *ctl, zmq_msg_t *id)
+{
+	struct follower	*fo;
+
+	for (fo = TAILQ_FIRST(&ctl->followers); fo != NULL;
+	    fo = TAILQ_NEXT(fo, entry))
+		if (fo->len[0] == zmq_msg_size(id) &&
+		    memcmp(fo->env[0], zmq_msg_data(id), fo->len[0]) == 0)
+			return fo;
+	return NULL;
+}
+
+/*
+ * follow: the asking client (on this socket) receives from now on each
+ * published message its key may see; asking again keeps it following
+ * (clients do every few seconds, so a restarted daemon learns of them).
+ * The reply's seq is the last published.
+ */
+static void
+control_follow(struct daemon *d, const cJSON *req, struct buf *b)
+{
+	struct control	*ctl = d->control;
+	struct follower	*fo;
+	int		 i;
+
+	(void)req;
+	if (ctl == NULL || ctl->cur_env == NULL || ctl->cur_nenv == 0) {
+		control_error(b, "follow is for clients of the control socket");
+		return;
+	}
+	/* Known already: it says it is still there. */
+	if (control_follower(ctl, &ctl->cur_env[0]) == NULL) {
+		if (ctl->nfollowers >= CONTROL_FOLLOWERS) {
+			control_error(b, "too many followers");
+			return;
+		}
+		fo = xcalloc(1, sizeof *fo);
+		fo->nenv = (size_t)ctl->cur_nenv;
+		for (i = 0; i < ctl->cur_nenv; i++) {
+			fo->len[i] = zmq_msg_size(&ctl->cur_env[i]);
+			fo->env[i] = xmalloc(fo->len[i] + 1);
+			memcpy(fo->env[i], zmq_msg_data(&ctl->cur_env[i]),
+			    fo->len[i]);
+		}
+		if (d->who != NULL)
+			snprintf(fo->key, sizeof fo->key, "%s", d->who->key);
+		fo->prev = pub_seq(d->pub);
+		TAILQ_INSERT_TAIL(&ctl->followers, fo, entry);
+		ctl->nfollowers++;
+	}
+	buf_printf(b, "{\"ok\":true,\"seq\":%llu}",
+	    (unsigned long long)pub_seq(d->pub));
+}
+
+/* A message was published: each follower that may see it gets it. */
+static void
+control_tap(void *arg, const char *topic, const char *data, size_t len)
+{
+	struct control	*ctl = arg;
+	struct daemon	*d = ctl->d;
+	struct follower	*fo, *next;
+	const struct clientconf *who;
+	char		 q[CW_MAX_NAME + 1], prev[24];
+	size_t		 i;
+	int		 rc;
+
+	auth_topic_queue(topic, q, sizeof q);
+	for (fo = TAILQ_FIRST(&ctl->followers); fo != NULL; fo = next) {
+		next = TAILQ_NEXT(fo, entry);
+		who = NULL;
+		if (d->auth != NULL &&
+		    (who = auth_client(d->cfg, fo->key)) == NULL) {
+			control_unfollow(ctl, fo);	/* key removed */
+			continue;
+		}
+		if (!auth_sees(who, *q != '\0' ? q : DAEMON_FEED_QUEUE))
+			continue;
+		snprintf(prev, sizeof prev, "%llu",
+		    (unsigned long long)fo->prev);
+		fo->prev = pub_seq(d->pub);
+		rc = 0;
+		for (i = 0; i < fo->nenv && rc != -1; i++)
+			rc = zmq_send(ctl->sock, fo->env[i], fo->len[i],
+			    ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		if (rc != -1 && (zmq_send(ctl->sock, topic, strlen(topic),
+		    ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1 ||
+		    zmq_send(ctl->sock, data, len, ZMQ_SNDMORE |
+		    ZMQ_DONTWAIT) == -1 ||
+		    zmq_send(ctl->sock, prev, strlen(prev), ZMQ_DONTWAIT) ==
+		    -1))
+			rc = -1;
+		if (rc == -1 && errno == EHOSTUNREACH)
+			control_unfollow(ctl, fo);	/* gone */
+		else if (rc == -1)
+			ctl->follow_lost++;	/* its queue is full */
+	}
+}
+
 /* Bind the control socket; NULL with *cause on failure. */
 struct control *
 control_new(struct daemon *d, const char *ep, char **cause)
@@ -686,6 +829,8 @@ control_new(struct daemon *d, const char *ep, char **cause)
 	if (s == NULL)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	/* A follower gone is told by EHOSTUNREACH, not a silent drop. */
+	zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &(int){ 1 }, sizeof(int));
 	if (d->auth != NULL)
 		auth_server(d->auth, s, AUTH_CONTROL);
 	if (zmq_bind(s, ep) == -1) {
@@ -697,6 +842,9 @@ control_new(struct daemon *d, const char *ep, char **cause)
 	ctl = xcalloc(1, sizeof *ctl);
 	ctl->d = d;
 	ctl->sock = s;
+	TAILQ_INIT(&ctl->followers);
+	if (d->pub != NULL)
+		pub_set_tap(d->pub, PUB_TAP_FOLLOW, control_tap, ctl);
 	ctl->z = zsock_new(d->base, s, control_drain, ctl);
 	log_info("control open endpoint=%s", ep);
 	return ctl;
@@ -706,8 +854,16 @@ control_new(struct daemon *d, const char *ep, char **cause)
 void
 control_free(struct control *ctl)
 {
+	struct follower	*fo, *next;
+
 	if (ctl == NULL)
 		return;
+	if (ctl->d->pub != NULL)
+		pub_set_tap(ctl->d->pub, PUB_TAP_FOLLOW, NULL, NULL);
+	for (fo = TAILQ_FIRST(&ctl->followers); fo != NULL; fo = next) {
+		next = TAILQ_NEXT(fo, entry);
+		control_unfollow(ctl, fo);
+	}
 	zsock_free(ctl->z);
 	zmq_close(ctl->sock);
 	free(ctl);

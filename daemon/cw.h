@@ -360,6 +360,7 @@ void		 auth_forbidden(struct daemon *, const struct clientconf *,
 uint64_t	 auth_refused(const struct auth *, int);
 const char	*auth_socket_name(int);
 const char	*role_name(enum role);
+void		 auth_topic_queue(const char *, char *, size_t);
 
 /* web.c: the wallboard, /events (SSE) and the /api paths over HTTP. */
 struct web;
@@ -524,7 +525,10 @@ uint64_t	 pub_seq(const struct pub *);
 void		 pub_set_seq(struct pub *, uint64_t);
 uint64_t	 pub_published(const struct pub *);
 void		 pub_set_sock(struct pub *, void *);
-void		 pub_set_tap(struct pub *, pub_sink_fn, void *);
+#define PUB_TAP_WEB	0
+#define PUB_TAP_FOLLOW	1
+#define PUB_TAPS	2
+void		 pub_set_tap(struct pub *, int, pub_sink_fn, void *);
 uint64_t	 pub_failed(const struct pub *);
 
 /* queue.c: per-queue thresholds (absolute lines) and live figures. */

@@ -24,8 +24,9 @@ struct pub {
 	uint64_t	 failed;	/* sends that failed */
 	struct buf	 b;		/* printed JSON */
 	char		 seqs[24];	/* the seq being printed */
-	pub_sink_fn	 tap;		/* also told of each (the wallboard) */
-	void		*taparg;
+	pub_sink_fn	 tap[PUB_TAPS];	/* also told of each (the wallboard,
+					   the control socket's followers) */
+	void		*taparg[PUB_TAPS];
 };
 
 /* A publisher with every sink off. */
@@ -87,6 +88,7 @@ uint64_t
 pub_send(struct pub *p, const char *topic, cJSON *obj)
 {
 	cJSON	*seq = cJSON_GetObjectItemCaseSensitive(obj, CW_F_SEQ);
+	size_t	 i;
 
 	if (seq == NULL)
 		fatalx("pub_send: object without seq");
@@ -116,18 +118,20 @@ pub_send(struct pub *p, const char *topic, cJSON *obj)
 		fwrite(p->b.data, 1, p->b.len, p->out);
 	} else if (p->fn != NULL)
 		p->fn(p->fnarg, topic, p->b.data, p->b.len);
-	if (p->tap != NULL)
-		p->tap(p->taparg, topic, p->b.data, p->b.len);
+	for (i = 0; i < PUB_TAPS; i++)
+		if (p->tap[i] != NULL)
+			p->tap[i](p->taparg[i], topic, p->b.data, p->b.len);
 	p->published++;
 	return p->seq;
 }
 
-/* Also hand each message to fn (NULL: nobody), after its seq is set. */
+/* Also hand each message to fn (NULL: nobody) in slot i, after its seq
+ * is set. */
 void
-pub_set_tap(struct pub *p, pub_sink_fn fn, void *arg)
+pub_set_tap(struct pub *p, int i, pub_sink_fn fn, void *arg)
 {
-	p->tap = fn;
-	p->taparg = arg;
+	p->tap[i] = fn;
+	p->taparg[i] = arg;
 }
 
 /* Publish on another socket from now on (bound again). */

@@ -71,21 +71,6 @@ struct web {
 	struct event	*ping;
 };
 
-/* The queue a topic names: alert/Q/SEV, call/Q, stats/Q. */
-static void
-web_topic_queue(const char *topic, char *q, size_t size)
-{
-	const char	*s = strchr(topic, '/'), *e;
-
-	*q = '\0';
-	if (s == NULL)
-		return;
-	s++;
-	e = strncmp(topic, "alert/", 6) == 0 ? strrchr(s, '/') : NULL;
-	snprintf(q, size, "%.*s", (int)(e != NULL ? (size_t)(e - s) :
-	    strlen(s)), s);
-}
-
 /* Whether two strings are equal, in time that does not tell where not. */
 static bool
 web_same(const char *a, const char *b)
@@ -180,7 +165,7 @@ web_tap(void *arg, const char *topic, const char *data, size_t len)
 	}
 	m = &w->ring[(w->head + w->n++) % WEB_RING];
 	m->seq = pub_seq(w->d->pub);
-	web_topic_queue(topic, m->queue, sizeof m->queue);
+	auth_topic_queue(topic, m->queue, sizeof m->queue);
 	xasprintf(&m->frame, "id: %llu\ndata: %.*s\n\n",
 	    (unsigned long long)m->seq, (int)len, data);
 	m->len = strlen(m->frame);
@@ -637,7 +622,7 @@ web_new(struct daemon *d, struct evhttp *h)
 	evhttp_set_cb(h, "/api/silence", web_api, w);
 	evhttp_set_cb(h, "/api/unsilence", web_api, w);
 	if (d->pub != NULL)
-		pub_set_tap(d->pub, web_tap, w);
+		pub_set_tap(d->pub, PUB_TAP_WEB, web_tap, w);
 	w->ping = event_new(d->base, -1, EV_PERSIST, web_ping, w);
 	if (w->ping == NULL || event_add(w->ping, &tv) == -1)
 		fatalx("wallboard ping timer");
@@ -658,7 +643,7 @@ web_free(struct web *w)
 		web_drop(w, c);
 	}
 	if (w->d->pub != NULL)
-		pub_set_tap(w->d->pub, NULL, NULL);
+		pub_set_tap(w->d->pub, PUB_TAP_WEB, NULL, NULL);
 	for (i = 0; i < w->n; i++)
 		free(w->ring[(w->head + i) % WEB_RING].frame);
 	free(w->ring);
