@@ -301,9 +301,7 @@ client_connect(struct client *c, void *sock, const char *ep)
 		rc = 0;
 	else if (what == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 		client_err("the daemon refused this key at %s: it is not on "
-		    "the allow-list, or its role may not use that socket (a "
-		    "key limited to queues cannot subscribe: follow the "
-		    "wallboard)", ep);
+		    "the allow-list, or its role may not use that socket", ep);
 	else if (what != 0)
 		client_err("the CURVE handshake with %s failed (is "
 		    "--server-key the daemon's public key?)", ep);

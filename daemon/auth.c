@@ -109,8 +109,8 @@ auth_socket_refused(const struct clientconf *c, int sock)
 	if (c->role == ROLE_FEED)
 		return "a role that may not use this socket";
 	if (sock == AUTH_PUBLISH && c->nqueues > 0)
-		return "a client limited to queues cannot subscribe (it "
-		    "follows /events)";
+		return "a client limited to queues cannot subscribe here "
+		    "(it follows on the control socket)";
 	return NULL;
 }
 
