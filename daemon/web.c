@@ -37,6 +37,7 @@
 #define WEB_PING_SEC	15		/* a comment to idle clients */
 #define WEB_RETRY_MS	1000		/* the browser's reconnect delay */
 #define WEB_MAX_CLIENTS	1000
+#define WEB_MAX_PER_TOKEN	50	/* so one token cannot take them all */
 #define WEB_STREAM_TIMEOUT	86400	/* seconds */
 
 /* One published message, as an SSE frame. */
@@ -363,6 +364,18 @@ web_snapshot(struct web *w, const struct clientconf *who, const char *q)
 	return out;
 }
 
+/* How many streams token name holds. */
+static size_t
+web_streams_of(const struct web *w, const char *name)
+{
+	const struct web_client *c;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(c, &w->clients, entry)
+		n += c->token != NULL && strcmp(c->token, name) == 0;
+	return n;
+}
+
 /* GET /events: the stream (see the top of the file). */
 static void
 web_events(struct evhttp_request *req, void *arg)
@@ -385,6 +398,11 @@ web_events(struct evhttp_request *req, void *arg)
 	if (w->nclients >= WEB_MAX_CLIENTS) {
 		web_json(req, 503, "Service Unavailable", "{\"ok\":false,"
 		    "\"error\":\"too many wallboard clients\"}");
+		return;
+	}
+	if (who != NULL && web_streams_of(w, who->name) >= WEB_MAX_PER_TOKEN) {
+		web_json(req, 503, "Service Unavailable", "{\"ok\":false,"
+		    "\"error\":\"too many streams for this token\"}");
 		return;
 	}
 	if (lid == NULL)

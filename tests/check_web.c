@@ -552,6 +552,35 @@ START_TEST(bytes_sent_down_a_stream_are_not_kept)
 }
 END_TEST
 
+/* One token cannot take every stream slot: 50 streams a token. */
+START_TEST(one_token_holds_at_most_fifty_streams)
+{
+	static char	 out[1 << 16];
+	int		 fd[50], i, extra;
+
+	web_start(true);
+	for (i = 0; i < 50; i++) {
+		fd[i] = web_stream("/events?token=vic-0123456789abcdef", NULL);
+		out[0] = '\0';
+		ck_assert(web_until(fd[i], out, sizeof out,
+		    "event: snapshot\n", 3000));
+	}
+	extra = web_stream("/events?token=vic-0123456789abcdef", NULL);
+	out[0] = '\0';
+	ck_assert(web_until(extra, out, sizeof out, "too many streams", 3000));
+	ck_assert_ptr_nonnull(strstr(out, "HTTP/1.1 503"));
+	close(extra);
+	/* Another token still gets in. */
+	extra = web_stream("/events?token=ann-0123456789abcdef", NULL);
+	out[0] = '\0';
+	ck_assert(web_until(extra, out, sizeof out, "event: snapshot\n", 3000));
+	close(extra);
+	for (i = 0; i < 50; i++)
+		close(fd[i]);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+}
+END_TEST
+
 /* Token files are checked like key files; tokens open the listener. */
 START_TEST(token_settings_are_checked)
 {
@@ -604,6 +633,7 @@ main(void)
 	tcase_add_test(tc, a_reload_that_moves_the_listener_is_refused);
 	tcase_add_test(tc, refused_requests_are_not_replayed_after_a_crash);
 	tcase_add_test(tc, bytes_sent_down_a_stream_are_not_kept);
+	tcase_add_test(tc, one_token_holds_at_most_fifty_streams);
 	tcase_add_test(tc, token_settings_are_checked);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
