@@ -786,6 +786,8 @@ control_tap(void *arg, const char *topic, const char *data, size_t len)
 	size_t		 i;
 	int		 rc;
 
+	if (TAILQ_EMPTY(&ctl->followers))
+		return;		/* every message: nothing to do */
 	auth_topic_queue(topic, q, sizeof q);
 	for (fo = TAILQ_FIRST(&ctl->followers); fo != NULL; fo = next) {
 		next = TAILQ_NEXT(fo, entry);

@@ -370,6 +370,8 @@ struct web	*web_new(struct daemon *, struct evhttp *);
 void		 web_free(struct web *);
 void		 web_reconfigured(struct web *);
 void		 web_no_api(struct evhttp_request *);
+void		 web_json(struct evhttp_request *, int, const char *,
+		     const char *);
 int		 web_auth(struct web *, struct evhttp_request *,
 		     const struct clientconf **);
 void		 web_counts(const struct web *, size_t *, uint64_t *,
@@ -885,6 +887,9 @@ struct fwsaved {
 struct http	*http_new(struct daemon *, const char *, char **);
 void		 http_free(struct http *);
 void		 http_reconfigured(struct http *);
+struct evbuffer;
+void		 http_reply(struct evhttp_request *, int, const char *,
+		     const char *, struct evbuffer *);
 
 /* daemon.c: the whole daemon; no global state beyond the logger. */
 struct counters {

@@ -33,15 +33,26 @@ struct feed {
 	bool		 pull;		/* a pull feed (CURVE with security) */
 };
 
-/* Whether the sender of msg may still push events (SPEC 7). */
+/*
+ * Whether the sender of msg may still push events (SPEC 7).  *ok is the
+ * User-Id last found allowed in this batch: a connection's messages share
+ * one (libzmq's metadata, alive while the batch holds that message), so
+ * the allow-list is searched once per sender and batch, not per message.
+ */
 static bool
-feed_allowed(struct daemon *d, zmq_msg_t *msg)
+feed_allowed(struct daemon *d, zmq_msg_t *msg, const char **ok)
 {
-	const struct clientconf *who = auth_client(d->cfg,
-	    zmq_msg_gets(msg, "User-Id"));
+	const char	*uid = zmq_msg_gets(msg, "User-Id");
+	const struct clientconf *who;
 
-	if (who != NULL && (who->role == ROLE_FEED || who->role == ROLE_ADMIN))
+	if (uid != NULL && uid == *ok)
 		return true;
+	who = auth_client(d->cfg, uid);
+	if (who != NULL && (who->role == ROLE_FEED ||
+	    who->role == ROLE_ADMIN)) {
+		*ok = uid;
+		return true;
+	}
 	auth_forbidden(d, who, "feed message");
 	return false;
 }
@@ -69,6 +80,7 @@ feed_drain(void *arg)
 	struct feed	*f = arg;
 	struct daemon	*d = f->d;
 	int		 i, n, tries = 0, err = EAGAIN;
+	const char	*ok = NULL;	/* a sender found allowed */
 	cw_time		 now;
 
 	/* Refused messages count against the batch too (tries). */
@@ -89,7 +101,8 @@ feed_drain(void *arg)
 		}
 		/* A key the allow-list no longer has (a reload) sends
 		 * nothing. */
-		if (d->auth != NULL && f->pull && !feed_allowed(d, &msgs[n])) {
+		if (d->auth != NULL && f->pull &&
+		    !feed_allowed(d, &msgs[n], &ok)) {
 			zmq_msg_close(&msgs[n]);
 			n--;
 		}

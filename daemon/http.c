@@ -239,8 +239,8 @@ http_health(struct evbuffer *b, struct http *hp)
 	    dur_seconds(now - d->started));
 }
 
-/* Reply with code and a body already in b. */
-static void
+/* Reply with code and a body already in b (never cached). */
+void
 http_reply(struct evhttp_request *req, int code, const char *reason,
     const char *type, struct evbuffer *b)
 {
@@ -264,11 +264,8 @@ http_metrics(struct evhttp_request *req, void *arg)
 	/* Every queue's figures, like the stats command: an admin's. */
 	if (who != NULL && who->role != ROLE_ADMIN) {
 		auth_forbidden(hp->d, who, "metrics");
-		b = evbuffer_new();
-		evbuffer_add_printf(b, "{\"ok\":false,\"error\":"
-		    "\"forbidden\"}\n");
-		http_reply(req, 403, "Forbidden", "application/json", b);
-		evbuffer_free(b);
+		web_json(req, 403, "Forbidden",
+		    "{\"ok\":false,\"error\":\"forbidden\"}");
 		return;
 	}
 	b = evbuffer_new();

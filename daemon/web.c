@@ -258,18 +258,14 @@ web_param(struct evhttp_request *req, const char *name)
 }
 
 /* Reply with a JSON body and code. */
-static void
+void
 web_json(struct evhttp_request *req, int code, const char *reason,
     const char *body)
 {
 	struct evbuffer	*b = evbuffer_new();
 
 	evbuffer_add(b, body, strlen(body));
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
-	evhttp_send_reply(req, code, reason, b);
+	http_reply(req, code, reason, "application/json", b);
 	evbuffer_free(b);
 }
 
