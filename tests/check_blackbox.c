@@ -511,11 +511,5 @@ blackbox_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(blackbox_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(blackbox_suite());
 }

@@ -555,11 +555,5 @@ bridges_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(bridges_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(bridges_suite());
 }

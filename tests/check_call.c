@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bb.h"
 #include "testd.h"
 
 static struct testd *td;
@@ -763,11 +764,5 @@ call_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(call_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(call_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bb.h"
 #include "cw.h"
 
 /* One feed, for files that test something else. */
@@ -1367,11 +1368,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(config_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(config_suite());
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bb.h"
 #include "cw.h"
 
 static struct decode *dec;
@@ -327,11 +328,5 @@ decode_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(decode_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(decode_suite());
 }

@@ -933,11 +933,5 @@ docs_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(docs_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(docs_suite());
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bb.h"
 #include "cw.h"
 
 /* An endpoint, whether it is bound, and why it fails (NULL: it passes). */
@@ -293,11 +294,5 @@ endpoint_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(endpoint_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(endpoint_suite());
 }

@@ -352,6 +352,17 @@ esl_frame(FILE *m, const char *type, const char *body)
 	    strlen(body), type, body);
 }
 
+/* Append a real capture (../shared/data file name) as a plain event. */
+static void
+esl_capture(FILE *m, const char *name)
+{
+	char	*path = bb_data(name), *cap = bb_slurp(path);
+
+	esl_frame(m, "text/event-plain", cap);
+	free(cap);
+	free(path);
+}
+
 /* Run callwatch-esl with the password in the environment; its pid. */
 static pid_t
 esl_bridge(int port, const char *out, const char *err, const char *a1,
@@ -375,7 +386,7 @@ esl_bridge(int port, const char *out, const char *err, const char *a1,
 START_TEST(esl_into_the_daemon)
 {
 	struct bb	 b;
-	char		 topic[256], *s, *pay, *cap, *path, log[160], o[160];
+	char		 topic[256], *s, *pay, log[160], o[160];
 	char		 e[160];
 	const char	*want[] = { "long_wait/firing", "long_wait/resolved",
 	    "long_hold/firing", "long_hold/resolved", "long_call/firing" };
@@ -410,18 +421,10 @@ START_TEST(esl_into_the_daemon)
 	    "CC-Agent-UUID", FS_AGENT_LEG, NULL));
 	ESL(fs_event("CHANNEL_HOLD", 100, "Unique-ID", FS_AGENT_LEG, NULL));
 	ESL(fs_event("CHANNEL_UNHOLD", 250, "Unique-ID", FS_AGENT_LEG, NULL));
-	path = bb_data("feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_2015."
+	esl_capture(m, "feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_2015."
 	    "txt");
-	cap = bb_slurp(path);
-	esl_frame(m, "text/event-plain", cap);
-	free(cap);
-	free(path);
-	path = bb_data("feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_with_"
+	esl_capture(m, "feeds/freeswitch_plain_CHANNEL_HANGUP_COMPLETE_with_"
 	    "hold_2018.txt");
-	cap = bb_slurp(path);
-	esl_frame(m, "text/event-plain", cap);
-	free(cap);
-	free(path);
 	ESL(fs_event("CUSTOM", 400, "Event-Subclass", "callcenter::info",
 	    "CC-Action", "bridge-agent-end", "CC-Queue", "support",
 	    "CC-Member-Session-UUID", FS_MEMBER, "CC-Agent-UUID",
@@ -535,11 +538,5 @@ fs_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(fs_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(fs_suite());
 }

@@ -419,11 +419,5 @@ latejoin_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(latejoin_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(latejoin_suite());
 }

@@ -895,11 +895,5 @@ replay_bank_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(replay_bank_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(replay_bank_suite());
 }

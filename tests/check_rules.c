@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bb.h"
 #include "testd.h"
 
 static struct testd *td;
@@ -1830,11 +1831,5 @@ rules_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(rules_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(rules_suite());
 }

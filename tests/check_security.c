@@ -940,11 +940,5 @@ security_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(security_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return bb_run_suite(security_suite());
 }

@@ -31,20 +31,20 @@ START_TEST(the_wallboard_works_in_a_browser)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+wallboard_suite(void)
 {
 	Suite	*s = suite_create("wallboard");
 	TCase	*tc = tcase_create("browser");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, the_wallboard_works_in_a_browser);
 	tcase_set_timeout(tc, 180);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return bb_run_suite(wallboard_suite());
 }

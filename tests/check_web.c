@@ -613,13 +613,11 @@ START_TEST(token_settings_are_checked)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+web_suite(void)
 {
 	Suite	*s = suite_create("web");
 	TCase	*tc = tcase_create("http");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -636,9 +634,11 @@ main(void)
 	tcase_add_test(tc, one_token_holds_at_most_fifty_streams);
 	tcase_add_test(tc, token_settings_are_checked);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return bb_run_suite(web_suite());
 }

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "bb.h"
 #include "cw.h"
 
 #define NODES	5000
@@ -310,11 +311,5 @@ wheel_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(wheel_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return bb_run_suite(wheel_suite());
 }

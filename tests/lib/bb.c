@@ -671,3 +671,16 @@ bb_http(int port, const char *method, const char *path, const char *hdrs,
 		memmove(out, p + 4, strlen(p + 4) + 1);
 	return code;
 }
+
+/* Run a test program's suite; its exit status (0: every test passed). */
+int
+bb_run_suite(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

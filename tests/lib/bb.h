@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <check.h>
 #include <cJSON.h>
 
 struct bb {
@@ -61,6 +62,7 @@ bool		 bb_wait_stat(struct bb *, const char *, double, int);
 void		*bb_socket_as(struct bb *, int, const char *, const char *,
 		    const char *);
 int		 bb_tcp_connect(int);
+int		 bb_run_suite(Suite *);
 int		 bb_http(int, const char *, const char *, const char *,
 		    const char *, char *, size_t);
 const char	*bb_str(const cJSON *, const char *);
