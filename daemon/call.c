@@ -812,7 +812,17 @@ call_get(struct daemon *d, const struct callev *ev, cw_time t, uint64_t h,
 	c = smap_find(&d->calls.map, ev->call_id, ev->call_id_len, h);
 	if (c != NULL)
 		return c;
-	if (!call_creates(ev) || tombs_has(&d->tombs, h)) {
+	if (tombs_has(&d->tombs, h)) {
+		d->n.ignored++;
+		return NULL;
+	}
+	if (!call_creates(ev)) {
+		/*
+		 * An end for a call never seen: it may have overtaken the
+		 * call's start, which must not open a call that is over.
+		 */
+		if (ev->type != EV_HEARTBEAT)
+			tombs_add(&d->tombs, h, d->now + d->cfg->ended_linger);
 		d->n.ignored++;
 		return NULL;
 	}

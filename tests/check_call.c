@@ -279,6 +279,28 @@ START_TEST(late_events_for_ended_calls_are_ignored)
 }
 END_TEST
 
+/*
+ * A call whose end overtook its start: the end, for a call never seen,
+ * is remembered, so the late start opens no call that would run into
+ * long_call lines and close only as stale hours later.
+ */
+START_TEST(an_end_that_overtook_the_start_opens_nothing)
+{
+	EV("wrapup_end", "r1", 100, "");
+	EV("hangup", "r1", 90, "");
+	EV("answered", "r1", 10, ",\"queue\":\"q\",\"agent\":\"a\"");
+	EV("abandoned", "r2", 200, "");
+	EV("queued", "r2", 150, ",\"queue\":\"q\"");
+	EV("hangup", "r3", 300, "");
+	EV("answered", "r3", 280, "");
+	ck_assert_uint_eq(calls_count(&td->d->calls), 0);
+	ck_assert_uint_eq(td->d->n.ignored, 7);
+	HEARTBEAT(20000);
+	ck_assert_uint_eq(td->nmsgs, 0);
+	ck_assert_uint_eq(td->d->n.stale, 0);
+}
+END_TEST
+
 START_TEST(error_replies_stay_valid_utf8)
 {
 	cJSON	*r;
@@ -752,6 +774,7 @@ call_suite(void)
 	tcase_add_test(wrap, wrapup_ends_when_the_new_queue_has_none);
 	tcase_add_test(wrap, transfer_at_the_hangup_to_no_wrapup_crosses_at_once);
 	tcase_add_test(wrap, hangup_for_an_unknown_call_starts_nothing);
+	tcase_add_test(wrap, an_end_that_overtook_the_start_opens_nothing);
 	tcase_add_test(wrap, snapshot_alerts_carry_the_seq_of_their_last_change);
 	tcase_add_test(wrap, ignored_events_do_not_use_up_queues);
 	tcase_add_test(wrap, moving_queue_tells_both_queues);
