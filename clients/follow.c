@@ -141,24 +141,6 @@ jmap_free(struct jmap *j)
 }
 
 /*
- * Drop the snapshot's alerts that subscribers were never shown ("shown":
- * false: held back by a silence or an inhibition since they opened): the
- * stream will publish them if they are released, and never their end.
- */
-static void
-follow_unshown(cJSON *snap)
-{
-	cJSON	*alerts = cJSON_GetObjectItem(snap, "alerts"), *it, *next;
-
-	for (it = alerts != NULL ? alerts->child : NULL; it != NULL;
-	    it = next) {
-		next = it->next;
-		if (cJSON_IsFalse(cJSON_GetObjectItem(it, "shown")))
-			cJSON_Delete(cJSON_DetachItemViaPointer(alerts, it));
-	}
-}
-
-/*
  * Take a snapshot and hand it over with the gap that made it necessary
  * (the last seq applied, the one received; 0, 0 at the start).
  */
@@ -180,7 +162,6 @@ follow_snapshot(struct follow *f, uint64_t from, uint64_t to)
 	f->err[0] = '\0';
 	f->seq = (uint64_t)client_num(snap, "seq", 0);
 	f->synced = true;
-	follow_unshown(snap);
 	f->on_snapshot(f->arg, snap, from, to);
 	cJSON_Delete(snap);
 	return 0;

@@ -4,11 +4,11 @@
  * resolves when the call ends or the condition clears; changes are
  * published on "alert/<queue>/<severity>" (SPEC 5).  An acknowledged alert
  * is quiet until it escalates or resolves.  A change is held back (not
- * published, still tracked) while a silence matches the alert, or while
- * the call's long_call is critical and the alert is of another rule and
- * lower severity (inhibition); a resolution still goes out when clients
- * saw the alert open, so no screen keeps a ghost.  The wording is help
- * for the agent, not discipline.
+ * published, still tracked) while a silence matches the alert; a
+ * resolution still goes out when clients saw the alert open, so no screen
+ * keeps a ghost.  An alert's severity never steps down (inhibition: a
+ * critical long_call is not re-sent lower after a move to longer lines).
+ * The wording is help for the agent, not discipline.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -205,30 +205,13 @@ alert_publish_on(struct daemon *d, const struct call *c, struct alert *a,
 	cJSON_Delete(o);
 }
 
-/* Whether the call's critical long_call inhibits the alert. */
-bool
-alert_inhibited(const struct call *c, const struct alert *a)
-{
-	const struct alert *lc;
-
-	if (a->rule == RULE_LONG_CALL || a->sev >= SEV_CRITICAL)
-		return false;
-	for (lc = c->alerts; lc != NULL; lc = lc->next)
-		if (lc->rule == RULE_LONG_CALL)
-			return lc->sev == SEV_CRITICAL;
-	return false;
-}
-
-/*
- * Whether the alert's changes are held back: a silence matches it, or the
- * call's long_call is critical and it is another rule's, lower alert.
- */
+/* Whether the alert's changes are held back: a silence matches it. */
 bool
 alert_held(const struct daemon *d, const struct call *c,
     const struct alert *a)
 {
-	return alert_inhibited(c, a) || (d->silences.head != NULL &&
-	    silences_match(&d->silences, c, a->rule));
+	return d->silences.head != NULL &&
+	    silences_match(&d->silences, c, a->rule);
 }
 
 /* Publish a's change on q's topic and remember what clients saw. */

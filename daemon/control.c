@@ -91,9 +91,23 @@ control_comma(struct buf *b, bool *first)
 	*first = false;
 }
 
-/* Append every live call (of queue q, if not NULL) and its open alerts. */
+/*
+ * What of the live calls a snapshot lists: the calls; their open alerts
+ * that subscribers hold open (published, not resolved since), which is
+ * what a client applying seq > the snapshot's must start from (SPEC 6);
+ * or the open alerts a silence has kept from subscribers so far, whose
+ * end may never be published (an extension, "held").
+ */
+enum snap_part {
+	SNAP_CALLS,
+	SNAP_ALERTS,
+	SNAP_HELD,
+};
+
+/* Append a part of the live calls (of queue q, if not NULL). */
 static void
-control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
+control_calls(struct daemon *d, const char *q, struct buf *b,
+    enum snap_part part)
 {
 	struct call	*c;
 	size_t		 pos = 0;
@@ -108,7 +122,7 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 		if ((q != NULL && strcmp(c->q->name, q) != 0) ||
 		    !auth_sees(d->who, c->q->name))
 			continue;
-		if (!alerts) {
+		if (part == SNAP_CALLS) {
 			control_comma(b, &first);
 			o = call_json(&d->calls, c, now);
 			buf_add_json(b, o);
@@ -116,20 +130,18 @@ control_calls(struct daemon *d, const char *q, struct buf *b, bool alerts)
 			continue;
 		}
 		for (a = c->alerts; a != NULL; a = a->next) {
+			if (a->out != (part == SNAP_ALERTS))
+				continue;
 			control_comma(b, &first);
 			o = alert_json(d, c, a);	/* seq: its last change */
 			cJSON_AddBoolToObject(o, "silenced",
 			    silences_match(&d->silences, c, a->rule));
-			cJSON_AddBoolToObject(o, "inhibited",
-			    alert_inhibited(c, a));
-			/* Whether subscribers hold it open (it was
-			 * published, and not resolved since). */
 			cJSON_AddBoolToObject(o, "shown", a->out);
 			buf_add_json(b, o);
 			cJSON_Delete(o);
 		}
 	}
-	if (alerts && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0) &&
+	if (part == SNAP_ALERTS && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0) &&
 	    auth_sees(d->who, DAEMON_FEED_QUEUE))
 		control_feed_alerts(d, b, &first);
 	buf_addc(b, ']');
@@ -149,7 +161,6 @@ control_feed_alerts(struct daemon *d, struct buf *b, bool *first)
 		o = daemon_feed_alert(d, i, CW_STATE_FIRING,
 		    d->fw[i].since + d->cfg->feed_timeout);
 		cJSON_AddFalseToObject(o, "silenced");
-		cJSON_AddFalseToObject(o, "inhibited");
 		cJSON_AddTrueToObject(o, "shown");
 		buf_add_json(b, o);
 		cJSON_Delete(o);
@@ -175,9 +186,11 @@ control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
 	}
 	buf_printf(b, "{\"ok\":true,\"seq\":%llu,\"calls\":",
 	    (unsigned long long)pub_seq(d->pub));
-	control_calls(d, q, b, false);
+	control_calls(d, q, b, SNAP_CALLS);
 	buf_adds(b, ",\"alerts\":");
-	control_calls(d, q, b, true);
+	control_calls(d, q, b, SNAP_ALERTS);
+	buf_adds(b, ",\"held\":");
+	control_calls(d, q, b, SNAP_HELD);
 	buf_adds(b, ",\"queues\":[");
 	while ((qu = queues_next(&d->queues, &pos)) != NULL) {
 		cJSON	*o;

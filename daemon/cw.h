@@ -640,7 +640,6 @@ void	 alert_moved(struct daemon *, struct call *, const struct queue *);
 bool	 alert_held(const struct daemon *, const struct call *,
 	    const struct alert *);
 void	 alert_release(struct daemon *, struct call *);
-bool	 alert_inhibited(const struct call *, const struct alert *);
 void	 alert_free(struct alert *);
 void	 alert_save(struct buf *, const struct alert *);
 int	 alert_load(struct call *, const struct cJSON *);

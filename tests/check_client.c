@@ -512,7 +512,9 @@ START_TEST(tail_leaves_out_alerts_nobody_was_shown)
 	ck_assert(bb_wait_stat(&b, "calls", 2, 3000));
 	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
-	    "alerts")), 2);
+	    "alerts")), 1);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
+	    "held")), 1);
 	cJSON_Delete(snap);
 	pid = cl_tail(o, e, NULL);
 	ck_assert(bb_wait_file(o, " slow         v1 ", 5000));

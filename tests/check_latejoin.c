@@ -242,9 +242,7 @@ lj_load(struct lj_view *v, const cJSON *snap)
 		/* Its last change is part of what the snapshot covers. */
 		ck_assert(cJSON_GetObjectItem(it, "seq")->valuedouble <=
 		    v->seq);
-		if (!cJSON_IsTrue(cJSON_GetObjectItem(it, "silenced")) &&
-		    !cJSON_IsTrue(cJSON_GetObjectItem(it, "inhibited")))
-			lj_apply(v, it);
+		lj_apply(v, it);
 	}
 }
 

@@ -96,7 +96,7 @@ function applySnapshot(s) {
   const now = Date.now();
   for (const c of s.calls || []) st.calls.set(c.call_id, { obj: c, at: now });
   for (const q of s.queues || []) st.queues.set(q.queue, q);
-  const open = (s.alerts || []).filter((a) => a.shown !== false);
+  const open = [...(s.alerts || [])];
   open.sort((a, b) => a.ts - b.ts);
   for (const a of open) noteAlert(a);
   renderAll();
