@@ -477,8 +477,12 @@ state_load(struct daemon *d)
 	if ((fp = fopen(path, "r")) == NULL) {
 		d->queues.max = max;
 		if (errno == ENOENT) {
+			/* A first start, or a file lost: what was published
+			 * is unknown, so seq starts at the wall clock in
+			 * µs, above anything a daemon can have published. */
 			log_info("no state file path=%s; starting empty",
 			    path);
+			d->seq_ceiling = d->seq_at = (uint64_t)dur_wallclock();
 			return 0;
 		}
 		fatal("state file %s", path);

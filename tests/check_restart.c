@@ -274,6 +274,36 @@ START_TEST(without_a_state_file_seq_still_grows)
 END_TEST
 
 /*
+ * A state file that is gone (deleted, or storage lost) tells nothing of
+ * what was published: seq starts at the wall clock, not at 1.
+ */
+START_TEST(a_lost_state_file_does_not_send_seq_back)
+{
+	char	 path[256];
+	double	 seq;
+	cJSON	*o, *snap;
+
+	rs_start();
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	seq = bb_num(snap, "seq");
+	cJSON_Delete(snap);
+	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
+	snprintf(path, sizeof path, "%s/state", b.dir);
+	ck_assert_int_eq(unlink(path), 0);
+	rs_restart();
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	ck_assert_ptr_nonnull(o = bb_recv(&b, 3000, NULL, 0));
+	ck_assert_msg(bb_num(o, "seq") > seq, "seq %.0f after %.0f",
+	    bb_num(o, "seq"), seq);
+	cJSON_Delete(o);
+}
+END_TEST
+
+/*
  * A line crossed after the last input, just before kill -9: the journal
  * has the timers' tick, so it does not fire a second time.
  */
@@ -749,6 +779,7 @@ restart_suite(void)
 	tcase_add_test(tc, another_version_is_set_aside);
 	tcase_add_test(tc, a_bad_call_is_set_aside);
 	tcase_add_test(tc, without_a_state_file_seq_still_grows);
+	tcase_add_test(tc, a_lost_state_file_does_not_send_seq_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
