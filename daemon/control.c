@@ -200,7 +200,10 @@ control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
 			continue;
 		control_comma(b, &first);
 		o = queue_stats_json(qu, daemon_clock(d));
-		cJSON_DeleteItemFromObjectCaseSensitive(o, CW_F_SEQ);
+		/* As of the snapshot: a client takes stats/ messages with a
+		 * higher seq over it (SPEC 6). */
+		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o,
+		    CW_F_SEQ), (double)pub_seq(d->pub));
 		buf_add_json(b, o);
 		cJSON_Delete(o);
 	}
@@ -581,7 +584,7 @@ control_answer(struct daemon *d, const char *req, size_t len, struct buf *b)
 		control_error(b, "request is not valid UTF-8");
 		return;
 	}
-	if ((j = cJSON_ParseWithLength(req, len)) == NULL) {
+	if ((j = decode_whole(req, len)) == NULL) {
 		control_error(b, "request is not valid JSON");
 		return;
 	}

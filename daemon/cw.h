@@ -503,6 +503,7 @@ void		 decode_free(struct decode *);
 int		 decode_msg(struct decode *, const char *, size_t,
 		    struct callev *, enum reject *, const char **);
 bool		 decode_utf8_valid(const char *, size_t);
+struct cJSON	*decode_whole(const char *, size_t);
 const struct cJSON *decode_json(struct decode *, const char *, size_t,
 		    enum reject *, const char **);
 

@@ -41,6 +41,29 @@ decode_free(struct decode *d)
 	free(d);
 }
 
+/*
+ * Parse s (len bytes) as one JSON value and nothing after it but blanks;
+ * NULL if it is not.  For requests: cJSON alone stops at the end of the
+ * first value and would take '{"cmd":"stats"} junk' for a request.
+ */
+cJSON *
+decode_whole(const char *s, size_t len)
+{
+	const char	*end;
+	cJSON		*j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+
+	if (j == NULL)
+		return NULL;
+	while (end < s + len && (*end == ' ' || *end == '\t' ||
+	    *end == '\r' || *end == '\n'))
+		end++;
+	if (end != s + len) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* Whether s (len bytes) is well-formed UTF-8 (no overlongs, surrogates). */
 bool
 decode_utf8_valid(const char *s, size_t len)

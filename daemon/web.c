@@ -473,7 +473,7 @@ web_body_cmd(const struct web *w, struct evhttp_request *req,
 	cJSON		*o;
 	char		*s;
 
-	o = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len);
+	o = decode_whole((const char *)evbuffer_pullup(in, -1), len);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return NULL;

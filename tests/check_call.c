@@ -656,7 +656,7 @@ END_TEST
 
 START_TEST(snapshot_lists_open_alerts_and_seq)
 {
-	cJSON	*snap, *alerts;
+	cJSON	*snap, *alerts, *q, *it;
 
 	EV("answered", "a1", 0, "");
 	EV("queued", "a2", 0, "");
@@ -669,6 +669,11 @@ START_TEST(snapshot_lists_open_alerts_and_seq)
 	ck_assert_int_eq(cJSON_GetArraySize(alerts), 2);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
 	    "calls")), 2);
+	/* The queues' stats objects (SPEC 5) carry a seq: the snapshot's. */
+	q = cJSON_GetObjectItem(snap, "queues");
+	ck_assert_int_ge(cJSON_GetArraySize(q), 1);
+	cJSON_ArrayForEach(it, q)
+		ck_assert_double_eq(testd_num(it, "seq"), 8);
 	cJSON_Delete(snap);
 }
 END_TEST
@@ -684,6 +689,10 @@ START_TEST(control_errors)
 		{ "{\"cmd\":\"snapshot\",\"queue\":3}",
 		    "\"queue\" must be a string" },
 		{ "\xff\xfe", "request is not valid UTF-8" },
+		{ "{\"cmd\":\"stats\"} trailing", "request is not valid JSON" },
+		{ "{\"cmd\":\"stats\"}}", "request is not valid JSON" },
+		{ "{\"cmd\":\"stats\"}{\"cmd\":\"reload\"}",
+		    "request is not valid JSON" },
 	};
 	size_t	 i;
 
