@@ -502,8 +502,14 @@ cmd_send(struct client *c, int argc, char **argv)
 		return CW_EXIT_USAGE;
 	}
 	/* With CURVE, only an admin key may ask stats: the count is then
-	 * not confirmed, but the handshake says the key is let in. */
-	before = cmd_received(c);
+	 * not confirmed, but the handshake says the key is let in.  Without
+	 * keys, a daemon that does not answer is an error, before a push
+	 * that would linger for nobody. */
+	if ((before = cmd_received(c)) < 0 && !c->keys.on) {
+		if (fp != stdin)
+			fclose(fp);
+		return CW_EXIT_DAEMON;
+	}
 	if ((push = zmq_socket(c->zctx, ZMQ_PUSH)) == NULL)
 		fatalx("zmq_socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);

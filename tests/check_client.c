@@ -190,6 +190,30 @@ START_TEST(a_daemon_that_does_not_answer_is_exit_1)
 }
 END_TEST
 
+/* send to a daemon that is not there: an error at once, never "sent". */
+START_TEST(send_to_a_daemon_that_does_not_answer_is_exit_1)
+{
+	char		 bin[256], dead[128], feed[128], file[160];
+	const char	*argv[] = { bin, "--control", dead, "--feed", feed,
+	    "--timeout", "200", "send", file, NULL };
+	double		 t0 = bb_now();
+	FILE		*f;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(dead, sizeof dead, "ipc://%s/nobody", b.dir);
+	snprintf(feed, sizeof feed, "ipc://%s/nofeed", b.dir);
+	snprintf(file, sizeof file, "%s/one.jsonl", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fprintf(f, "{\"type\":\"heartbeat\",\"ts\":1}\n");
+	fclose(f);
+	ck_assert_int_eq(bb_run(argv, out, sizeof out), 1);
+	ck_assert_msg(strstr(out, "did not answer within 200 ms") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "sent ") == NULL, "%s", out);
+	ck_assert_msg(bb_now() - t0 < 5, "took %.1f s", bb_now() - t0);
+}
+END_TEST
+
 /* send pushes a file of events to the feed and waits for the daemon. */
 START_TEST(send_pushes_a_file_to_the_feed)
 {
@@ -847,6 +871,7 @@ client_suite(void)
 	tcase_add_test(tc, the_daemon_saying_no_is_one_line_and_exit_1);
 	tcase_add_test(tc, bad_arguments_are_exit_2_with_the_usage);
 	tcase_add_test(tc, a_daemon_that_does_not_answer_is_exit_1);
+	tcase_add_test(tc, send_to_a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, endpoints_come_from_the_config);
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
