@@ -13,13 +13,16 @@
  *					announce the end of wrap-up)
  *
  * CHANNEL_HOLD and CHANNEL_UNHOLD are hold and resume when they are on a
- * leg of a queue call: the member's own channel, or the agent's
+ * leg of a bridged queue call: the member's own channel, or the agent's
  * (CC-Agent-UUID at bridge-agent-start, or the channel variable
  * cc_member_session_uuid).  The legs of live queue calls are remembered
- * here, so a hold on any other channel of the PBX starts no call.
+ * here, so a hold on any other channel of the PBX starts no call, and
+ * one while the caller still waits in the queue answers nothing.
+ * HEARTBEAT is a heartbeat (it moves the event clock).
  *
  * The rest of the firehose is skipped without parsing: a message that
- * names neither callcenter::info nor CHANNEL_HOLD/UNHOLD is not read.
+ * names none of callcenter::info, CHANNEL_HOLD/UNHOLD and HEARTBEAT is
+ * not read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,7 @@ static const char *const fs_fields[FF_COUNT] = {
 /* A leg of a live queue call: its channel's UUID, the call's. */
 struct fsleg {
 	char	 member[CW_MAX_NAME + 1];
+	bool	 bridged;	/* to an agent: a hold is a hold */
 	char	 uuid[];
 };
 
@@ -95,32 +99,37 @@ fsdecode_free(struct fsdecode *fs)
 	free(fs);
 }
 
-/* The call whose leg uuid is, or NULL. */
-static const char *
+/* The leg whose channel is uuid, or NULL. */
+static const struct fsleg *
 fs_leg_find(const struct fsdecode *fs, const char *uuid)
 {
-	size_t		 len = strlen(uuid);
-	struct fsleg	*l = smap_find(&fs->legs, uuid, len,
-			    smap_hash(&fs->legs, uuid, len));
+	size_t	 len = strlen(uuid);
 
-	return l != NULL ? l->member : NULL;
+	return smap_find(&fs->legs, uuid, len, smap_hash(&fs->legs, uuid,
+	    len));
 }
 
-/* Remember that channel uuid is a leg of call member. */
+/* Remember that channel uuid is a leg of call member (and if bridged). */
 static void
-fs_leg_add(struct fsdecode *fs, const char *uuid, const char *member)
+fs_leg_add(struct fsdecode *fs, const char *uuid, const char *member,
+    bool bridged)
 {
 	size_t		 len = strlen(uuid);
 	uint64_t	 h = smap_hash(&fs->legs, uuid, len);
 	struct fsleg	*l;
 
-	if (len == 0 || strlen(member) > CW_MAX_NAME ||
-	    smap_find(&fs->legs, uuid, len, h) != NULL ||
-	    fs->legs.count >= FS_MAX_LEGS)
+	if (len == 0 || strlen(member) > CW_MAX_NAME)
+		return;
+	if ((l = smap_find(&fs->legs, uuid, len, h)) != NULL) {
+		l->bridged |= bridged;
+		return;
+	}
+	if (fs->legs.count >= FS_MAX_LEGS)
 		return;
 	l = xmalloc(sizeof *l + len + 1);
 	memcpy(l->uuid, uuid, len + 1);
 	snprintf(l->member, sizeof l->member, "%s", member);
+	l->bridged = bridged;
 	smap_add(&fs->legs, l, h);
 }
 
@@ -238,11 +247,11 @@ fs_callcenter(struct fsdecode *fs, const cJSON *const *f, struct callev *ev,
 		ev->answered_at = fs_seconds(f[FF_ANSWERED], ev->ts);
 	switch (ev->type) {
 	case EV_QUEUED:
-		fs_leg_add(fs, member, member);
+		fs_leg_add(fs, member, member, false);
 		break;
 	case EV_ANSWERED:
-		fs_leg_add(fs, member, member);
-		fs_leg_add(fs, fs_str(f, FF_AGENT_UUID), member);
+		fs_leg_add(fs, member, member, true);
+		fs_leg_add(fs, fs_str(f, FF_AGENT_UUID), member, true);
 		break;
 	case EV_HANGUP:
 		fs_leg_del(fs, fs_str(f, FF_AGENT_UUID));
@@ -254,16 +263,27 @@ fs_callcenter(struct fsdecode *fs, const cJSON *const *f, struct callev *ev,
 	return 0;
 }
 
-/* CHANNEL_HOLD/UNHOLD; 1 when the channel is not a queue call's leg. */
+/*
+ * CHANNEL_HOLD/UNHOLD; 1 when the channel is not a leg of a bridged queue
+ * call.  A call named by the channel variable but never seen here (the
+ * feed started mid-call) is taken as bridged.
+ */
 static int
 fs_hold(const struct fsdecode *fs, const cJSON *const *f, bool hold,
     struct callev *ev, enum reject *why, const char **detail)
 {
 	const char	*id = fs_str(f, FF_VAR_MEMBER);
+	const struct fsleg *l;
 
-	if (id[0] == '\0' &&
-	    (id = fs_leg_find(fs, fs_str(f, FF_UNIQUE_ID))) == NULL)
-		return 1;
+	if (id[0] != '\0') {
+		if ((l = fs_leg_find(fs, id)) != NULL && !l->bridged)
+			return 1;
+	} else {
+		if ((l = fs_leg_find(fs, fs_str(f, FF_UNIQUE_ID))) == NULL ||
+		    !l->bridged)
+			return 1;
+		id = l->member;
+	}
 	ev->type = hold ? EV_HOLD : EV_RESUME;
 	return fs_call(id, fs_fields[FF_MEMBER], ev, why, detail);
 }
@@ -287,7 +307,8 @@ fsdecode_msg(struct fsdecode *fs, struct decode *d, const char *buf,
 	ev->level = 1;
 	if (len <= CW_MAX_MSG && memmem(buf, len, "callcenter::info", 16) ==
 	    NULL && memmem(buf, len, "CHANNEL_HOLD", 12) == NULL &&
-	    memmem(buf, len, "CHANNEL_UNHOLD", 14) == NULL)
+	    memmem(buf, len, "CHANNEL_UNHOLD", 14) == NULL &&
+	    memmem(buf, len, "HEARTBEAT", 9) == NULL)
 		return 1;
 	if ((root = decode_json(d, buf, len, why, detail)) == NULL)
 		return -1;
@@ -324,7 +345,10 @@ fsdecode_msg(struct fsdecode *fs, struct decode *d, const char *buf,
 	    strcmp(name, "CHANNEL_UNHOLD") == 0)
 		rc = fs_hold(fs, f, strcmp(name, "CHANNEL_HOLD") == 0, ev,
 		    why, detail);
-	else
+	else if (strcmp(name, "HEARTBEAT") == 0) {
+		ev->type = EV_HEARTBEAT;
+		rc = 0;
+	} else
 		rc = 1;
 	if (rc == 0)
 		ev->fp = decode_fingerprint(ev);

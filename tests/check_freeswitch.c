@@ -157,6 +157,49 @@ START_TEST(a_cancel_is_an_abandon)
 END_TEST
 
 /*
+ * A hold while the caller still waits in the queue (music on hold, a
+ * re-INVITE) is no hold on a bridged call (SPEC 4.3): it neither answers
+ * the call nor stops the Cancel from being an abandon.
+ */
+START_TEST(a_hold_before_the_bridge_is_skipped)
+{
+	cJSON	*snap, *q;
+
+	CC("member-queue-start", 0);
+	fs_send(fs_event("CHANNEL_HOLD", 20, "Unique-ID", FS_MEMBER, NULL));
+	fs_send(fs_event("CHANNEL_UNHOLD", 30, "Unique-ID", FS_MEMBER, NULL));
+	fs_send(fs_event("CHANNEL_HOLD", 32, "Unique-ID", "other-leg",
+	    "variable_cc_member_session_uuid", FS_MEMBER, NULL));
+	ck_assert_uint_eq(td->d->n.skipped, 3);
+	CC("member-queue-end", 40, "CC-Cause", "Cancel");
+	snap = testd_control(td, "{\"cmd\":\"snapshot\"}");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap,
+	    "calls")), 0);
+	q = cJSON_GetArrayItem(cJSON_GetObjectItem(snap, "queues"), 0);
+	ck_assert_double_eq(testd_num(q, "abandoned"), 1);
+	cJSON_Delete(snap);
+	ck_assert_uint_eq(testd_count(td, FS_MEMBER "/long_call", NULL), 0);
+}
+END_TEST
+
+/*
+ * FreeSWITCH's HEARTBEAT (every 20 s by default) is a heartbeat: with
+ * the event clock it moves time on, so a caller left waiting crosses
+ * the wait lines though nothing else happens.
+ */
+START_TEST(a_heartbeat_moves_the_event_clock)
+{
+	CC("member-queue-start", 0);
+	fs_send(fs_event("HEARTBEAT", 200, "Event-Info", "System Ready",
+	    "Up-Time", "0 years, 0 days, 0 hours, 3 minutes", NULL));
+	ck_assert_uint_eq(td->d->n.heartbeats, 1);
+	ck_assert_uint_eq(td->nmsgs, 2);
+	check_alert(td->msgs[0], "firing", "warning", T0 + 60, 60, 60);
+	check_alert(td->msgs[1], "escalated", "critical", T0 + 180, 180, 180);
+}
+END_TEST
+
+/*
  * "Key: value" lines (URL-encoded) of a real event-plain capture as the
  * flat JSON mod_event_zmq would send; the first of a repeated key wins,
  * as in FreeSWITCH's own JSON.
@@ -523,6 +566,8 @@ fs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_queue_call_from_callcenter_events);
 	tcase_add_test(tc, a_cancel_is_an_abandon);
+	tcase_add_test(tc, a_hold_before_the_bridge_is_skipped);
+	tcase_add_test(tc, a_heartbeat_moves_the_event_clock);
 	tcase_add_test(tc, the_rest_of_the_firehose_is_skipped);
 	tcase_add_test(tc, bad_freeswitch_messages_are_rejected);
 	suite_add_tcase(s, tc);
