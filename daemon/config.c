@@ -45,10 +45,7 @@ config_push(struct config_ctx *ctx, size_t line, size_t col, const char *msg)
 	e->line = line;
 	e->col = col;
 	e->seq = ctx->nerrs++;
-	if (line == 0)
-		xasprintf(&e->msg, "%s: %s", ctx->file, msg);
-	else
-		xasprintf(&e->msg, "%s:%zu:%zu: %s", ctx->file, line, col, msg);
+	xasprintf(&e->msg, "%s:%zu:%zu: %s", ctx->file, line, col, msg);
 	for (p = e->msg; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
@@ -1076,7 +1073,7 @@ config_read(struct config_ctx *ctx, const char *path, char **bufp,
 	*bufp = NULL;
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(msg, sizeof msg, "cannot read: %s", strerror(errno));
-		config_push(ctx, 0, 0, msg);
+		config_push(ctx, 1, 1, msg);	/* SPEC 2: FILE:LINE:COL */
 		return -1;
 	}
 	buf = xmalloc(CONFIG_MAX_SIZE + 1);
@@ -1091,7 +1088,7 @@ config_read(struct config_ctx *ctx, const char *path, char **bufp,
 		else
 			snprintf(msg, sizeof msg, "the file is larger than "
 			    "%zu KiB", CONFIG_MAX_SIZE / 1024);
-		config_push(ctx, 0, 0, msg);
+		config_push(ctx, 1, 1, msg);
 		free(buf);
 		return -1;
 	}

@@ -1087,12 +1087,13 @@ START_TEST(unreadable_files_say_why)
 	cfg = config_load(path, &errs);
 	path[0] = '\0';
 	nerrs(1);
-	ck_assert_str_eq(errs.v[0], "/nonexistent/callwatch.yaml: cannot "
+	/* SPEC 2: every error as FILE:LINE:COL, this one too. */
+	ck_assert_str_eq(errs.v[0], "/nonexistent/callwatch.yaml:1:1: cannot "
 	    "read: No such file or directory");
 	cfgerrs_free(&errs);
 	cfg = config_load("/", &errs);
 	nerrs(1);
-	snprintf(want, sizeof want, "/: cannot read: Is a directory");
+	snprintf(want, sizeof want, "/:1:1: cannot read: Is a directory");
 	ck_assert_str_eq(errs.v[0], want);
 	/* Without anywhere to put the errors it still fails cleanly. */
 	ck_assert_ptr_null(config_load("/nonexistent/x.yaml", NULL));
@@ -1159,7 +1160,7 @@ START_TEST(absurd_input_is_refused)
 	only_err(1, 39, "nesting is deeper than 32 levels");
 	load_built(build_big);
 	nerrs(1);
-	ck_assert_str_eq(errs.v[0] + strlen(path), ": the file is larger "
+	ck_assert_str_eq(errs.v[0] + strlen(path), ":1:1: the file is larger "
 	    "than 1024 KiB");
 	/* Feeds are compared pairwise: a few hundred at most. */
 	load_built(build_feeds);
