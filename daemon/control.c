@@ -262,6 +262,18 @@ control_str(const cJSON *req, const char *name, bool required,
 	return j->valuestring;
 }
 
+/* Free text ("note", "comment"), optional: NULL when absent or empty. */
+static const char *
+control_text(const cJSON *req, const char *name, const char **err)
+{
+	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(req, name);
+
+	*err = NULL;
+	if (cJSON_IsString(j) && j->valuestring[0] == '\0')
+		return NULL;
+	return control_str(req, name, false, CONTROL_MAX_TEXT, err);
+}
+
 /*
  * Who did it: the client's name when it is known (CURVE), else "by", a
  * one-line label (it is logged and published).
@@ -298,7 +310,7 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, err);
 		return;
 	}
-	note = control_str(req, "note", false, CONTROL_MAX_TEXT, &err);
+	note = control_text(req, "note", &err);
 	if (err != NULL) {
 		control_error(b, err);
 		return;
@@ -310,8 +322,11 @@ control_ack(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, msg);
 		return;
 	}
-	alert_ack(d, c, a, by, note);
-	log_info("alert acked id=%s by=%s", id, by);
+	/* Acked already: it stays as the first ack left it, unpublished. */
+	if (a->state != ALERT_ACKED) {
+		alert_ack(d, c, a, by, note);
+		log_info("alert acked id=%s by=%s", id, by);
+	}
 	o = alert_json(d, c, a);
 	cJSON_AddTrueToObject(o, "ok");
 	buf_add_json(b, o);
@@ -395,7 +410,7 @@ control_silence(struct daemon *d, const cJSON *req, struct buf *b)
 		control_error(b, err);
 		return;
 	}
-	comment = control_str(req, "comment", false, CONTROL_MAX_TEXT, &err);
+	comment = control_text(req, "comment", &err);
 	if (err != NULL) {
 		control_error(b, err);
 		return;

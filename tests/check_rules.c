@@ -813,6 +813,37 @@ START_TEST(ack_replies_with_the_alert_acked_and_publishes_it)
 }
 END_TEST
 
+/*
+ * A second ack of an acked alert changes nothing and publishes nothing
+ * (SPEC 5: it publishes again only when it escalates or resolves); the
+ * reply says who took it.  An empty note or comment is no note.
+ */
+START_TEST(a_second_ack_changes_nothing)
+{
+	cJSON	*r;
+
+	EV("answered", "c1", 0, ",\"queue\":\"sales\"");
+	HEARTBEAT(250);
+	r = ctl_ok("{\"cmd\":\"ack\",\"id\":\"c1/long_call\",\"by\":\"ann\","
+	    "\"note\":\"\"}");
+	ck_assert_ptr_null(cJSON_GetObjectItem(r, "note"));
+	cJSON_Delete(r);
+	ck_assert_uint_eq(td->nmsgs, 2);
+	r = ctl_ok("{\"cmd\":\"ack\",\"id\":\"c1/long_call\",\"by\":\"bob\","
+	    "\"note\":\"mine\"}");
+	check_alert(r, "acked", "info", T0 + 250, 240, 240);
+	ck_assert_str_eq(testd_str(r, "acked_by"), "ann");
+	ck_assert_ptr_null(cJSON_GetObjectItem(r, "note"));
+	ck_assert_double_eq(testd_num(r, "seq"), td->seq);
+	cJSON_Delete(r);
+	ck_assert_uint_eq(td->nmsgs, 2);
+	r = ctl_ok("{\"cmd\":\"silence\",\"match\":{\"queue\":\"sales\"},"
+	    "\"for\":\"1m\",\"by\":\"ann\",\"comment\":\"\"}");
+	ck_assert_str_eq(testd_str(r, "comment"), "");
+	cJSON_Delete(r);
+}
+END_TEST
+
 /* An acked alert is quiet until it escalates or resolves. */
 START_TEST(acked_alert_is_quiet_until_it_escalates_or_resolves)
 {
@@ -1796,6 +1827,7 @@ rules_suite(void)
 	tc = tcase_create("ack");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ack_replies_with_the_alert_acked_and_publishes_it);
+	tcase_add_test(tc, a_second_ack_changes_nothing);
 	tcase_add_test(tc, acked_alert_is_quiet_until_it_escalates_or_resolves);
 	tcase_add_test(tc, ack_errors);
 	tcase_add_test(tc, ack_works_for_call_ids_with_slashes);
