@@ -117,6 +117,7 @@ int	log_parse_level(const char *);
 const char *log_level_name(int);
 void	log_warn(const char *, ...) CW_PRINTF(1, 2);
 void	log_warnx(const char *, ...) CW_PRINTF(1, 2);
+void	log_errorx(const char *, ...) CW_PRINTF(1, 2);
 void	log_info_(const char *, ...) CW_PRINTF(1, 2);
 void	log_debug_(const char *, ...) CW_PRINTF(1, 2);
 void	fatal(const char *, ...) CW_PRINTF(1, 2) CW_NORETURN;

@@ -126,6 +126,17 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An error the daemon does not survive, said before it exits. */
+void
+log_errorx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, NULL, fmt, ap);
+	va_end(ap);
+}
+
 /* An informational line; use the log_info() macro. */
 void
 log_info_(const char *fmt, ...)

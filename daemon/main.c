@@ -131,7 +131,7 @@ main_run(struct config *cfg, bool verbose)
 	d->verbose = verbose;
 	main_recover(d);
 	if (daemon_open(d, &cause) == -1) {
-		log_warnx("%s", cause);
+		log_errorx("%s", cause);
 		notify_send("STATUS=failed to start: %s", cause);
 		free(cause);
 		daemon_free(d);

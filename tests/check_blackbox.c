@@ -479,7 +479,9 @@ START_TEST(busy_endpoint_fails_start_with_a_reason)
 	ck_assert_int_eq(zmq_bind(hog, b.feed), 0);
 	bb_write_conf(&b, CONF_FMT, b.feed, b.pub, b.ctl, "3m", "4m");
 	ck_assert_int_eq(bb_start(&b), -1);
-	ck_assert(bb_wait_log(&b, "cannot bind", 3000));
+	/* At the error level: what journalctl -p err shows of a failure. */
+	ck_assert(bb_wait_log(&b, "callwatchd: error: feed main: cannot bind",
+	    3000));
 	zmq_close(hog);
 }
 END_TEST
