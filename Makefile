@@ -24,9 +24,11 @@ PKGS	  = libevent libzmq yaml-0.1 libcjson libxxhash
 TEST_PKGS = check
 # callwatch top is full-screen (ncurses); nothing else links it.
 CURSES_PKG = ncursesw
+# tests/tools/unitjail (the unit's seccomp filter) links libseccomp.
+JAIL_PKG = libseccomp
 DEB_PKGS  = build-essential pkg-config libevent-dev libzmq3-dev \
 	    libyaml-dev libcjson-dev libxxhash-dev libncurses-dev check \
-	    systemd groff-base tmux
+	    libseccomp-dev systemd groff-base tmux
 
 # Recursive (=) so they are read after `deps` has installed the packages.
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
@@ -60,7 +62,7 @@ CLIENT_LIB_OBJS = $(BUILD)/obj/clients/client.o $(BUILD)/obj/clients/follow.o \
 CALLWATCH_OBJS = $(BUILD)/obj/clients/callwatch.o $(BUILD)/obj/clients/tail.o \
 		 $(BUILD)/obj/clients/top.o
 
-TEST_TOOLS = bank2jsonl bankcheck
+TEST_TOOLS = bank2jsonl bankcheck unitjail
 TEST_TOOL_BINS = $(TEST_TOOLS:%=$(BUILD)/tests/%)
 TEST_SRCS = $(wildcard tests/check_*.c)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -83,7 +85,7 @@ deps:
 	command -v groff >/dev/null || missing="$$missing groff-base"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	if command -v pkg-config >/dev/null; then \
-	  for p in $(PKGS) $(TEST_PKGS) $(CURSES_PKG); do \
+	  for p in $(PKGS) $(TEST_PKGS) $(CURSES_PKG) $(JAIL_PKG); do \
 	    pkg-config --exists $$p || missing="$$missing $$p"; \
 	  done; \
 	fi; \
@@ -159,6 +161,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBCW)
 $(BUILD)/obj/tests/tools/%.o: tests/tools/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# unitjail needs libseccomp and none of the daemon.
+$(BUILD)/tests/unitjail: $(BUILD)/obj/tests/tools/unitjail.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(JAIL_PKG))
+
+$(BUILD)/obj/tests/tools/unitjail.o: ALL_CFLAGS += \
+	$(shell pkg-config --cflags $(JAIL_PKG))
 
 # Run every suite; each prints its own summary.  Black-box suites find the
 # daemon and tools through CW_BUILD.
