@@ -326,9 +326,11 @@ daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)
 	const char	*name = feed_name(d->feeds[i]);
 	cJSON		*o = cJSON_CreateObject();
 	char		 id[CW_MAX_NAME + 32], msg[CW_MAX_NAME + 96], v[32];
+	char		 who[CW_MAX_NAME + 8];
 
-	snprintf(id, sizeof id, "feed:%s/%s", name,
-	    rule_name(RULE_FEED_SILENT));
+	/* SPEC 5's shape: the feed stands for the call, id = who/rule. */
+	snprintf(who, sizeof who, "feed:%s", name);
+	snprintf(id, sizeof id, "%s/%s", who, rule_name(RULE_FEED_SILENT));
 	dur_format(t - w->since, v, sizeof v);
 	if (strcmp(state, CW_STATE_RESOLVED) == 0)
 		snprintf(msg, sizeof msg, "feed %s speaks again after %s of "
@@ -342,7 +344,7 @@ daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)
 	cJSON_AddStringToObject(o, CW_F_STATE, state);
 	cJSON_AddStringToObject(o, CW_F_RULE, rule_name(RULE_FEED_SILENT));
 	cJSON_AddStringToObject(o, CW_F_SEVERITY, sev_name(SEV_WARNING));
-	cJSON_AddNullToObject(o, CW_F_CALL_ID);
+	cJSON_AddStringToObject(o, CW_F_CALL_ID, who);
 	cJSON_AddStringToObject(o, CW_F_QUEUE, DAEMON_FEED_QUEUE);
 	cJSON_AddNullToObject(o, CW_F_AGENT);
 	cJSON_AddNullToObject(o, CW_F_CALLER);
@@ -390,7 +392,9 @@ daemon_feed_check(evutil_socket_t fd, short what, void *arg)
 		d->n.open_alerts[RULE_FEED_SILENT][SEV_WARNING]++;
 		log_warnx("feed silent feed=%s for=%llds", feed_name(
 		    d->feeds[i]), (long long)((now - w->since) / CW_SEC));
-		daemon_feed_publish(d, i, CW_STATE_FIRING, now, ALERT_FIRING);
+		/* Stamped with the line's time, as a call's alert is. */
+		daemon_feed_publish(d, i, CW_STATE_FIRING, w->since + to,
+		    ALERT_FIRING);
 	}
 }
 

@@ -418,7 +418,10 @@ START_TEST(a_silent_feed_raises_feed_silent)
 	ck_assert_str_eq(bb_str(o, "id"), "feed:main/feed_silent");
 	ck_assert_str_eq(bb_str(o, "state"), "firing");
 	ck_assert_str_eq(bb_str(o, "feed"), "main");
-	ck_assert(bb_num(o, "value") > 1);
+	/* SPEC 5's shape: id is <call_id>/<rule>, the value the line
+	 * crossed, stamped with its time. */
+	ck_assert_str_eq(bb_str(o, "call_id"), "feed:main");
+	ck_assert_double_eq(bb_num(o, "value"), 1);
 	ck_assert_double_eq(bb_num(o, "threshold"), 1);
 	cJSON_Delete(o);
 	ck_assert(bb_log_has(&b, "feed silent feed=main"));
