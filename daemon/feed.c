@@ -17,10 +17,12 @@
 /* Messages a feed socket queues before pushing back (pull) or dropping. */
 #define FEED_RCVHWM	10000
 /*
- * Larger messages make libzmq drop the peer: a memory guard.  Between
- * 64 KiB and this they are read, counted as too_large and skipped.
+ * Larger messages make libzmq drop the peer, and with it what the peer
+ * had queued behind them on that connection, uncounted: a memory guard.
+ * Between 64 KiB and this they are read, counted as too_large and
+ * skipped.  A megabyte is well past any event a PBX sends.
  */
-#define FEED_MAXMSG	((int64_t)256 * 1024)
+#define FEED_MAXMSG	((int64_t)1024 * 1024)
 
 struct feed {
 	struct daemon	*d;
