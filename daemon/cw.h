@@ -371,6 +371,7 @@ struct web	*web_new(struct daemon *, struct evhttp *);
 void		 web_free(struct web *);
 void		 web_reconfigured(struct web *);
 void		 web_no_api(struct evhttp_request *);
+bool		 web_get_only(struct evhttp_request *);
 void		 web_json(struct evhttp_request *, int, const char *,
 		     const char *);
 int		 web_auth(struct web *, struct evhttp_request *,

@@ -259,7 +259,7 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer	*b;
 	const struct clientconf *who;
 
-	if (web_auth(hp->web, req, &who) == -1)
+	if (!web_get_only(req) || web_auth(hp->web, req, &who) == -1)
 		return;
 	/* Every queue's figures, like the stats command: an admin's. */
 	if (who != NULL && who->role != ROLE_ADMIN) {
@@ -291,10 +291,13 @@ static void
 http_healthz(struct evhttp_request *req, void *arg)
 {
 	struct http	*hp = arg;
-	struct evbuffer	*b = evbuffer_new();
+	struct evbuffer	*b;
 	const char	*why[2];
 	size_t		 n = 0, i;
 
+	if (!web_get_only(req))
+		return;
+	b = evbuffer_new();
 	if (hp->d->ckpt_failed_last)
 		why[n++] = "the state file cannot be written";
 	if (hp->lag_last > CW_SEC)
@@ -328,6 +331,8 @@ http_other(struct evhttp_request *req, void *arg)
 		web_no_api(req);
 		return;
 	}
+	if (!web_get_only(req))
+		return;
 	b = evbuffer_new();
 	evbuffer_add_printf(b, "not found; try /, /events, /api/snapshot, "
 	    "/metrics or /healthz\n");
@@ -379,8 +384,10 @@ http_new(struct daemon *d, const char *listen, char **cause)
 	hp->d = d;
 	if ((hp->h = evhttp_new(d->base)) == NULL)
 		fatalx("evhttp_new");
+	/* Each handler answers a method it does not take with a JSON 405. */
 	evhttp_set_allowed_methods(hp->h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST);
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_timeout(hp->h, 10);
 	evhttp_set_max_headers_size(hp->h, 16384);
 	evhttp_set_max_body_size(hp->h, 65536);

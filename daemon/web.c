@@ -270,6 +270,25 @@ web_json(struct evhttp_request *req, int code, const char *reason,
 }
 
 /*
+ * Whether req's method is GET or HEAD; if not, a 405 with JSON has gone
+ * out (the listener lets every method through to its handlers, so that
+ * none gets libevent's HTML 501).
+ */
+bool
+web_get_only(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+	if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD)
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    "GET, HEAD");
+	web_json(req, 405, "Method Not Allowed", "{\"ok\":false,\"error\":"
+	    "\"method not allowed: GET\"}");
+	return false;
+}
+
+/*
  * Who asks: 0 with *who (NULL when there are no tokens: everyone may do
  * everything), or -1 after a 401 reply.
  */
@@ -389,7 +408,7 @@ web_events(struct evhttp_request *req, void *arg)
 	size_t		 i, owed;
 	struct evbuffer	*b;
 
-	if (web_gate(w, req, &who) == -1)
+	if (!web_get_only(req) || web_gate(w, req, &who) == -1)
 		return;
 	if (w->nclients >= WEB_MAX_CLIENTS) {
 		web_json(req, 503, "Service Unavailable", "{\"ok\":false,"
@@ -532,20 +551,20 @@ web_api(struct evhttp_request *req, void *arg)
 	if (web_gate(w, req, &who) == -1)
 		return;
 	if (strcmp(name, "snapshot") == 0) {
-		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-			web_json(req, 405, "Method Not Allowed", "{\"ok\":false,"
-			    "\"error\":\"GET /api/snapshot\"}");
+		if (!web_get_only(req))
 			return;
-		}
 		q = web_param(req, "queue");
 		web_reply_control(req, web_snapshot(w, who, q));
 		free(q);
 		return;
 	}
 	if (strcmp(name, "whoami") == 0) {
-		cJSON	*o = cJSON_CreateObject(), *qs;
+		cJSON	*o, *qs;
 		char	*s;
 
+		if (!web_get_only(req))
+			return;
+		o = cJSON_CreateObject();
 		cJSON_AddTrueToObject(o, "ok");
 		if (who != NULL)
 			cJSON_AddStringToObject(o, "name", who->name);
@@ -571,6 +590,8 @@ web_api(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST");
 		web_json(req, 405, "Method Not Allowed", "{\"ok\":false,"
 		    "\"error\":\"POST a JSON object\"}");
 		return;
@@ -595,6 +616,8 @@ web_file(struct evhttp_request *req, void *arg)
 	size_t		 i;
 
 	(void)arg;
+	if (!web_get_only(req))
+		return;
 	for (i = 0; path != NULL && i < nwebfiles; i++)
 		if (strcmp(webfiles[i].path, path) == 0)
 			f = &webfiles[i];

@@ -274,6 +274,21 @@ START_TEST(the_api_answers_like_the_control_socket)
 	    "JSON object\"}");
 	ck_assert_int_eq(web_req("GET", "/api/ack", NULL, NULL, out,
 	    sizeof out), 405);
+	/* Any other method: 405 and JSON too, on every path. */
+	ck_assert_int_eq(web_req("DELETE", "/api/ack", NULL, NULL, out,
+	    sizeof out), 405);
+	ck_assert_str_eq(out, "{\"ok\":false,\"error\":\"POST a JSON "
+	    "object\"}");
+	ck_assert_int_eq(web_req("PUT", "/metrics", NULL, "x", out,
+	    sizeof out), 405);
+	ck_assert_str_eq(out, "{\"ok\":false,\"error\":\"method not "
+	    "allowed: GET\"}");
+	ck_assert_int_eq(web_req("POST", "/healthz", NULL, "x", out,
+	    sizeof out), 405);
+	ck_assert_int_eq(web_req("DELETE", "/api/whoami", NULL, NULL, out,
+	    sizeof out), 405);
+	ck_assert_int_eq(web_req("POST", "/", NULL, "x", out, sizeof out),
+	    405);
 	ck_assert_int_eq(web_req("GET", "/api/nothing", NULL, NULL, out,
 	    sizeof out), 404);
 	ck_assert_str_eq(out, "{\"ok\":false,\"error\":\"no such API: "
