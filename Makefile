@@ -289,7 +289,8 @@ FUZZ_CFLAGS	= -std=gnu11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 		  -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
 FUZZ_SRCS	= $(filter-out daemon/main.c daemon/pool.c, \
 		  $(wildcard daemon/*.c)) tests/fuzz/fuzz.c tests/fuzz/pool.c
-FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_OBJS	= $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) \
+		  $(FUZZ_DIR)/obj/gen/webfiles.o
 
 .PHONY: fuzz $(FUZZ_NAMES:%=fuzz-%)
 
@@ -301,6 +302,11 @@ $(FUZZ_DIR)/obj/tests/fuzz/%.o: FUZZ_WARN = $(WARN)
 $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -c -o $@ $<
+
+# The wallboard's files, which web.c serves.
+$(FUZZ_DIR)/obj/gen/webfiles.o: $(BUILD)/gen/webfiles.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm

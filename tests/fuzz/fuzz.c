@@ -610,7 +610,8 @@ fuzz_check_control(struct fuzzd *fd)
 	o = fuzz_request_ok(fd, "{\"cmd\":\"snapshot\"}");
 	if (fuzz_num(o, "seq", "snapshot") != (double)fd->seq ||
 	    fuzz_array_size(o, "calls") != (int)ncalls ||
-	    fuzz_array_size(o, "alerts") != (int)alerts ||
+	    fuzz_array_size(o, "alerts") + fuzz_array_size(o, "held") !=
+	    (int)alerts ||
 	    fuzz_array_size(o, "queues") != (int)d->queues.count)
 		fuzz_fail("snapshot disagrees with the daemon");
 	cJSON_Delete(o);

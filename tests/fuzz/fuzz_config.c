@@ -20,7 +20,7 @@
 /* The memory file each input is written to. */
 static char	*fuzz_config_path;
 
-/* The memory file; a missing file must give one "FILE: " error. */
+/* The memory file; a missing file must give one "FILE:1:1: " error. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -33,7 +33,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_config_path = fuzz_memfd("fuzz.yaml", "", 0);
 	if (config_load(missing, &errs) != NULL || errs.n != 1 ||
 	    strncmp(errs.v[0], missing, strlen(missing)) != 0 ||
-	    strncmp(errs.v[0] + strlen(missing), ": ", 2) != 0)
+	    strncmp(errs.v[0] + strlen(missing), ":1:1: ", 6) != 0)
 		fuzz_fail("a missing file: %s",
 		    errs.n > 0 ? errs.v[0] : "no error");
 	cfgerrs_free(&errs);
@@ -292,6 +292,13 @@ fuzz_config_reload(const struct config *cfg)
 
 	free(fd->d->cfg->path);
 	fd->d->cfg->path = xstrdup(fuzz_config_path);
+	/* What a reload refuses to change is the input's from the start. */
+	free(fd->d->cfg->http_listen);
+	fd->d->cfg->http_listen = xstrdup(cfg->http_listen);
+	fd->d->cfg->curve = cfg->curve;
+	fd->d->cfg->insecure = cfg->insecure;
+	memcpy(fd->d->cfg->server_public, cfg->server_public,
+	    sizeof cfg->server_public);
 	fuzz_config_start(fd, cfg);
 	if (daemon_reload(fd->d, &cause) == -1)
 		fuzz_fail("a config that loads does not reload: %s", cause);
