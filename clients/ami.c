@@ -511,11 +511,12 @@ main(int argc, char **argv)
 {
 	static struct ami a;
 	struct bridge_opts o = { .host = "127.0.0.1", .port = "5038",
-	    .user = "callwatch" };
+	    .user = "callwatch", .format = FORMAT_CALLWATCH };
 	struct acall	*c;
 	size_t		 it = 0;
 	int		 rc;
 
+	client_prog = "callwatch-ami";
 	if ((rc = bridge_options(argc, argv, "secret-file", &o, usage)) != 0)
 		return rc == -1 ? 0 : rc;
 	a.host = o.host;
@@ -523,7 +524,7 @@ main(int argc, char **argv)
 	a.user = o.user;
 	a.once = o.once;
 	if ((a.secret = bridge_secret("callwatch-ami",
-	    "CALLWATCH_AMI_SECRET", o.secret_file)) == NULL)
+	    "CALLWATCH_AMI_SECRET", "secret-file", o.secret_file)) == NULL)
 		return 2;
 	if (bridge_open(&a.b, "callwatch-ami", &o) == -1)
 		return 1;

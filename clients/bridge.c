@@ -146,7 +146,6 @@ bridge_now(void)
 int
 bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)
 {
-	struct client	 c;
 	const char	*conf = o->conf, *feed = o->feed;
 	bool		 jsonl = o->jsonl;
 	int		 linger = 2000, timeout = BRIDGE_SEND_MS;
@@ -161,19 +160,9 @@ bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)
 	if (jsonl)
 		return 0;
 	if (feed == NULL) {
-		if (client_init(&c, conf, NULL, NULL, NULL, &o->keys, 1000) ==
-		    -1) {
-			client_close(&c);
+		if ((b->feed = client_find_feed(conf, o->format, &o->keys)) ==
+		    NULL)
 			return -1;
-		}
-		if (c.feed == NULL) {
-			client_err("the config has no pull feed: give --feed "
-			    "ENDPOINT");
-			client_close(&c);
-			return -1;
-		}
-		b->feed = xstrdup(c.feed);
-		client_close(&c);
 	} else
 		b->feed = xstrdup(feed);
 	b->zctx = zmq_ctx_new();
@@ -325,7 +314,8 @@ bridge_connected(struct bridge *b)
  * file; NULL after an error line when neither is there.
  */
 char *
-bridge_secret(const char *prog, const char *env, const char *file)
+bridge_secret(const char *prog, const char *env, const char *opt,
+    const char *file)
 {
 	const char	*e = getenv(env);
 	char		*line = NULL;
@@ -336,12 +326,15 @@ bridge_secret(const char *prog, const char *env, const char *file)
 	if (file == NULL && e != NULL && *e != '\0')
 		return xstrdup(e);
 	if (file == NULL) {
-		fprintf(stderr, "%s: no secret: set %s or give --secret-file "
-		    "FILE (never on the command line)\n", prog, env);
+		fprintf(stderr, "%s: no secret: set %s or give --%s FILE "
+		    "(never on the command line)\n", prog, env, opt);
 		return NULL;
 	}
+	/* Not the name given: "--password S3CRET" is an abbreviation of
+	 * the file option, and the secret must not reach the logs. */
 	if ((f = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
+		fprintf(stderr, "%s: cannot read the file given with --%s: "
+		    "%s\n", prog, opt, strerror(errno));
 		return NULL;
 	}
 	n = getline(&line, &cap, f);

@@ -36,6 +36,7 @@ struct bridge_opts {
 	const char	*user;		/* NULL: no --username */
 	const char	*secret_file;
 	struct curvekeys keys;		/* --key, --server-key (CURVE) */
+	int		 format;	/* what it sends: FORMAT_* */
 	bool		 jsonl;
 	bool		 once;
 };
@@ -54,7 +55,8 @@ int	 bridge_write(int, const char *);
 void	 bridge_run(struct bridge *, bool, void (*)(void *), void *);
 void	 bridge_wait(struct bridge *);
 void	 bridge_connected(struct bridge *);
-char	*bridge_secret(const char *, const char *, const char *);
+char	*bridge_secret(const char *, const char *, const char *,
+	    const char *);
 void	 bridge_clean_utf8(char *);
 double	 bridge_now(void);
 void	 bridge_log(const struct bridge *, const char *, ...)

@@ -493,7 +493,7 @@ cmd_send(struct client *c, int argc, char **argv)
 			return cmd_bad("send", "one file only", argv[i]);
 	}
 	if (feed == NULL)
-		return cmd_bad("send", "the config has no pull feed: give "
+		return cmd_bad("send", "no callwatch-format pull feed: give "
 		    "--feed ENDPOINT", NULL);
 	if (file == NULL || strcmp(file, "-") == 0)
 		fp = stdin;

@@ -24,12 +24,15 @@ client_err(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fputs("callwatch: ", stderr);
+	fprintf(stderr, "%s: ", client_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+/* Who says it, in front of error lines; each program sets its name. */
+const char	*client_prog = "callwatch";
 
 /* The config to read endpoints from: conf, or the first that exists. */
 static const char *
@@ -64,52 +67,102 @@ client_reach(const char *ep)
 }
 
 /*
- * Find the daemon: endpoints given win, the rest come from the config.
- * 0, or -1 after an error line.
+ * The daemon's config (conf, or the first that exists), whose endpoints
+ * a client uses; NULL after an error line, which says to give what
+ * (hint) instead.  With CURVE on, keys must be too.
+ */
+static struct config *
+client_load(const char *conf, const struct curvekeys *keys,
+    const char *hint)
+{
+	struct cfgerrs	 errs = { NULL, 0 };
+	struct config	*cfg;
+	const char	*path;
+
+	if ((path = client_conf(conf)) == NULL) {
+		client_err("no config found (/etc/callwatch/callwatch.yaml, "
+		    "conf/callwatch.yaml): give -c FILE or %s", hint);
+		return NULL;
+	}
+	log_init(LOG_LVL_ERROR, client_prog);
+	if ((cfg = config_load_as(path, &errs, true)) == NULL) {
+		client_err("%s", errs.n > 0 ? errs.v[0] :
+		    "the config does not load");
+		cfgerrs_free(&errs);
+		return NULL;
+	}
+	if (cfg->curve && (keys == NULL || !keys->on)) {
+		client_err("the daemon uses CURVE (security.curve in %s): give "
+		    "--key FILE and --server-key FILE", cfg->path);
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/*
+ * The config's first pull feed that reads format (FORMAT_*), as this
+ * machine reaches it: events in another format would all be rejected
+ * or skipped.  NULL when there is none.
+ */
+static char *
+client_pull_feed(const struct config *cfg, int format)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nfeeds; i++)
+		if (cfg->feeds[i].socket == FEED_PULL &&
+		    (int)cfg->feeds[i].format == format)
+			return client_reach(cfg->feeds[i].endpoint);
+	return NULL;
+}
+
+/*
+ * The feed endpoint a bridge or the simulator pushes format to, from the
+ * config; NULL after an error line.
+ */
+char *
+client_find_feed(const char *conf, int format, const struct curvekeys *keys)
+{
+	struct config	*cfg = client_load(conf, keys, "--feed ENDPOINT");
+	char		*feed;
+
+	if (cfg == NULL)
+		return NULL;
+	if ((feed = client_pull_feed(cfg, format)) == NULL)
+		client_err("%s has no pull feed with format: %s: give --feed "
+		    "ENDPOINT", cfg->path, format == FORMAT_FREESWITCH ?
+		    "freeswitch" : "callwatch");
+	config_free(cfg);
+	return feed;
+}
+
+/*
+ * Find the daemon: endpoints given win, the rest come from the config,
+ * read only when control or publish is missing (feed, for send, is its
+ * first callwatch-format pull feed).  0, or -1 after an error line.
  */
 int
 client_init(struct client *c, const char *conf, const char *control,
     const char *publish, const char *feed, const struct curvekeys *keys,
     int timeout_ms)
 {
-	struct cfgerrs	 errs = { NULL, 0 };
 	struct config	*cfg = NULL;
-	const char	*path;
-	size_t		 i;
 
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = timeout_ms;
 	if (keys != NULL)
 		c->keys = *keys;
-	if (control == NULL || publish == NULL || feed == NULL) {
-		if ((path = client_conf(conf)) == NULL) {
-			client_err("no config found (/etc/callwatch/"
-			    "callwatch.yaml, conf/callwatch.yaml): give -c "
-			    "FILE or --control and --publish");
-			return -1;
-		}
-		log_init(LOG_LVL_ERROR, "callwatch");
-		if ((cfg = config_load_as(path, &errs, true)) == NULL) {
-			client_err("%s", errs.n > 0 ? errs.v[0] :
-			    "the config does not load");
-			cfgerrs_free(&errs);
-			return -1;
-		}
-	}
-	if (cfg != NULL && cfg->curve && !c->keys.on) {
-		client_err("the daemon uses CURVE (security.curve in %s): give "
-		    "--key FILE and --server-key FILE", cfg->path);
-		config_free(cfg);
+	if ((control == NULL || publish == NULL) && (cfg = client_load(conf,
+	    keys, "--control and --publish")) == NULL)
 		return -1;
-	}
 	c->control = xstrdup(control != NULL ? control :
 	    cfg->control_endpoint);
 	c->publish = xstrdup(publish != NULL ? publish : cfg->pub_endpoint);
 	if (feed != NULL)
 		c->feed = xstrdup(feed);
-	for (i = 0; c->feed == NULL && cfg != NULL && i < cfg->nfeeds; i++)
-		if (cfg->feeds[i].socket == FEED_PULL)
-			c->feed = client_reach(cfg->feeds[i].endpoint);
+	else if (cfg != NULL)
+		c->feed = client_pull_feed(cfg, FORMAT_CALLWATCH);
 	config_free(cfg);
 	if ((c->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq: %s", zmq_strerror(errno));

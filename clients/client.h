@@ -23,8 +23,11 @@ struct client {
 	struct curvekeys keys;		/* CURVE (SPEC 7), if on */
 };
 
+extern const char *client_prog;
+
 int	 client_init(struct client *, const char *, const char *,
 	    const char *, const char *, const struct curvekeys *, int);
+char	*client_find_feed(const char *, int, const struct curvekeys *);
 void	 client_close(struct client *);
 int	 client_connect(struct client *, void *, const char *);
 cJSON	*client_request(struct client *, cJSON *);

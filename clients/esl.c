@@ -285,8 +285,11 @@ int
 main(int argc, char **argv)
 {
 	static struct esl e;
-	struct bridge_opts o = { .host = "127.0.0.1", .port = "8021" };
+	struct bridge_opts o = { .host = "127.0.0.1", .port = "8021",
+	    .format = FORMAT_FREESWITCH };
 	int		 rc;
+
+	client_prog = "callwatch-esl";
 
 	if ((rc = bridge_options(argc, argv, "password-file", &o,
 	    usage)) != 0)
@@ -295,7 +298,7 @@ main(int argc, char **argv)
 	e.port = o.port;
 	e.once = o.once;
 	if ((e.password = bridge_secret("callwatch-esl",
-	    "CALLWATCH_ESL_PASSWORD", o.secret_file)) == NULL)
+	    "CALLWATCH_ESL_PASSWORD", "password-file", o.secret_file)) == NULL)
 		return 2;
 	if (bridge_open(&e.b, "callwatch-esl", &o) == -1)
 		return 1;

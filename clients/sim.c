@@ -746,7 +746,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
-	struct client	 cl;
 	const char	*conf = NULL, *feed = NULL, *key = NULL;
 	const char	*server_key = NULL;
 	char		*feedbuf = NULL, err[512];
@@ -761,6 +760,7 @@ main(int argc, char **argv)
 	size_t		 i;
 	int		 ch, linger = 2000, timeout = 1000;
 
+	client_prog = "callwatch-sim";
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		v = 0;
 		switch (ch) {
@@ -859,21 +859,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "callwatch-sim: %s\n", err);
 			return 2;
 		}
-		if (feed == NULL) {
-			if (client_init(&cl, conf, NULL, NULL, NULL, &keys,
-			    1000) == -1) {
-				client_close(&cl);
-				return 1;
-			}
-			if (cl.feed == NULL) {
-				client_err("the config has no pull feed: give "
-				    "--feed ENDPOINT");
-				client_close(&cl);
-				return 1;
-			}
-			feed = feedbuf = xstrdup(cl.feed);
-			client_close(&cl);
-		}
+		if (feed == NULL && (feed = feedbuf = client_find_feed(conf,
+		    FORMAT_CALLWATCH, &keys)) == NULL)
+			return 1;
 		s.feed = feed;
 		ctx = zmq_ctx_new();
 		s.push = zmq_socket(ctx, ZMQ_PUSH);

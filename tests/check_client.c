@@ -214,6 +214,43 @@ START_TEST(send_to_a_daemon_that_does_not_answer_is_exit_1)
 }
 END_TEST
 
+/*
+ * --control and --publish are enough without a config; send, given a
+ * config, pushes to its first pull feed that reads the callwatch format
+ * (events sent to a freeswitch feed would all be skipped).
+ */
+START_TEST(endpoints_need_no_config_and_send_finds_its_format)
+{
+	char		 bin[256], conf[160], file[160], fsfeed[160], want[256];
+	const char	*a1[] = { bin, "-c", "/nonexistent/callwatch.yaml",
+	    "--control", b.ctl, "--publish", b.pub, "stats", NULL };
+	const char	*a2[] = { bin, "-c", conf, "send", file, NULL };
+	FILE		*f;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	ck_assert_int_eq(bb_run(a1, out, sizeof out), 0);
+	ck_assert_msg(strstr(out, "received") != NULL, "%s", out);
+	snprintf(conf, sizeof conf, "%s/two-feeds.yaml", b.dir);
+	snprintf(fsfeed, sizeof fsfeed, "ipc://%s/fs", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "daemon: {clock: wall, state_file: \"\"}\n"
+	    "feeds: [{name: pbx, endpoint: \"%s\", format: freeswitch},\n"
+	    "        {name: main, endpoint: \"%s\"}]\n"
+	    "publish: {endpoint: \"%s\"}\ncontrol: {endpoint: \"%s\"}\n",
+	    fsfeed, b.feed, b.pub, b.ctl);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(file, sizeof file, "%s/one.jsonl", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fprintf(f, "{\"type\":\"queued\",\"call_id\":\"f1\",\"ts\":%.3f}\n",
+	    bb_now());
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(bb_run(a2, out, sizeof out), 0);
+	snprintf(want, sizeof want, "sent 1 events to %s\n", b.feed);
+	ck_assert_str_eq(out, want);
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+}
+END_TEST
+
 /* send pushes a file of events to the feed and waits for the daemon. */
 START_TEST(send_pushes_a_file_to_the_feed)
 {
@@ -872,6 +909,7 @@ client_suite(void)
 	tcase_add_test(tc, bad_arguments_are_exit_2_with_the_usage);
 	tcase_add_test(tc, a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, send_to_a_daemon_that_does_not_answer_is_exit_1);
+	tcase_add_test(tc, endpoints_need_no_config_and_send_finds_its_format);
 	tcase_add_test(tc, endpoints_come_from_the_config);
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);

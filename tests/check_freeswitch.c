@@ -547,12 +547,20 @@ START_TEST(esl_needs_a_password)
 {
 	char		 bin[256], out[4096];
 	const char	*argv[] = { bin, "--jsonl", NULL };
+	const char	*argv2[] = { bin, "--jsonl", "--password", "S3CRET",
+	    NULL };
 
 	snprintf(bin, sizeof bin, "%s/callwatch-esl", bb_build());
 	unsetenv("CALLWATCH_ESL_PASSWORD");
 	ck_assert_int_eq(bb_run(argv, out, sizeof out), 2);
 	ck_assert_ptr_nonnull(strstr(out, "no secret: set "
-	    "CALLWATCH_ESL_PASSWORD or give --secret-file FILE"));
+	    "CALLWATCH_ESL_PASSWORD or give --password-file FILE"));
+	/* "--password X" abbreviates --password-file: X must not be
+	 * echoed into a log. */
+	ck_assert_int_eq(bb_run(argv2, out, sizeof out), 2);
+	ck_assert_msg(strstr(out, "S3CRET") == NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "cannot read the file given with "
+	    "--password-file"));
 }
 END_TEST
 
