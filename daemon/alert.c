@@ -164,7 +164,7 @@ alert_json(const struct daemon *d, const struct call *c,
 
 	snprintf(id, sizeof id, "%s/%s", c->id, rule_name(a->rule));
 	alert_message(d, c, a, msg, sizeof msg);
-	cJSON_AddNumberToObject(o, CW_F_SEQ, (double)a->seq);
+	json_seq(o, a->seq);
 	cJSON_AddStringToObject(o, CW_F_KIND, "alert");
 	cJSON_AddStringToObject(o, CW_F_ID, id);
 	cJSON_AddStringToObject(o, CW_F_STATE, alert_state_name(a->state));

@@ -202,8 +202,7 @@ control_snapshot(struct daemon *d, const cJSON *req, struct buf *b)
 		o = queue_stats_json(qu, daemon_clock(d));
 		/* As of the snapshot: a client takes stats/ messages with a
 		 * higher seq over it (SPEC 6). */
-		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o,
-		    CW_F_SEQ), (double)pub_seq(d->pub));
+		json_seq(o, pub_seq(d->pub));
 		buf_add_json(b, o);
 		cJSON_Delete(o);
 	}

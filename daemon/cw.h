@@ -169,6 +169,7 @@ double	 dur_seconds(cw_time);
 const char *dur_json(cw_time, char *, size_t);
 void	 dur_json_add(struct cJSON *, const char *, cw_time);
 void	 json_ref(struct cJSON *, const char *, const char *);
+void	 json_seq(struct cJSON *, uint64_t);
 
 /* names.c: the names of enums on the wire and in the config. */
 const char *sev_name(enum sev);

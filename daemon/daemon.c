@@ -338,7 +338,7 @@ daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)
 	else
 		snprintf(msg, sizeof msg, "feed %s silent for %s: no event, "
 		    "no heartbeat; calls are not being watched", name, v);
-	cJSON_AddNumberToObject(o, CW_F_SEQ, (double)w->seq);
+	json_seq(o, w->seq);
 	cJSON_AddStringToObject(o, CW_F_KIND, "alert");
 	cJSON_AddStringToObject(o, CW_F_ID, id);
 	cJSON_AddStringToObject(o, CW_F_STATE, state);

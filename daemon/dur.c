@@ -213,6 +213,25 @@ dur_json_add(cJSON *o, const char *name, cw_time t)
 }
 
 /*
+ * Set o's "seq" to n, written as digits: cJSON prints a 16-digit number
+ * (the wall clock's seq) as 1.79619687697174e+15 when that reads back
+ * the same, and integer parsers refuse it.  pub_send() renumbers it.
+ */
+void
+json_seq(cJSON *o, uint64_t n)
+{
+	char	 buf[24];
+	cJSON	*j;
+
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
+	j = cJSON_CreateRaw(buf);
+	if (cJSON_GetObjectItemCaseSensitive(o, CW_F_SEQ) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(o, CW_F_SEQ, j);
+	else
+		cJSON_AddItemToObjectCS(o, CW_F_SEQ, j);
+}
+
+/*
  * Members of the objects the daemon publishes, without copies: name is a
  * constant and s must outlive the object (it is printed before anything
  * that owns s can change).  A call/ message is built for nearly every

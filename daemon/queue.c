@@ -333,7 +333,7 @@ queue_stats_json(const struct queue *q, cw_time now)
 	if (q->nwait > 0 && queue_oldest(q) < now)
 		longest = now - queue_oldest(q);
 	offered = h.answered + h.abandoned - h.abandoned_short;
-	cJSON_AddNumberToObject(o, CW_F_SEQ, 0);
+	json_seq(o, 0);
 	cJSON_AddStringToObject(o, CW_F_KIND, "stats");
 	cJSON_AddStringToObject(o, CW_F_QUEUE, q->name);
 	dur_json_add(o, CW_F_TS, now);

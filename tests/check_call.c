@@ -678,6 +678,29 @@ START_TEST(snapshot_lists_open_alerts_and_seq)
 }
 END_TEST
 
+/*
+ * A seq of 16 digits (the wall clock's, after a restart) is printed as
+ * digits in a snapshot, as on the stream: cJSON alone writes
+ * 1.79619687697174e+15, which an integer parser refuses.
+ */
+START_TEST(big_seqs_print_as_digits)
+{
+	char	*r;
+	size_t	 len;
+
+	EV("queued", "b1", 0, "");
+	HEARTBEAT(61);
+	ck_assert_ptr_nonnull(calls_find(&td->d->calls, "b1", 2)->alerts);
+	calls_find(&td->d->calls, "b1", 2)->alerts->seq = 1796196876971730ULL;
+	pub_set_seq(td->d->pub, 1796196876971740ULL);
+	r = control_handle(td->d, "{\"cmd\":\"snapshot\"}", 18, &len);
+	ck_assert_msg(strstr(r, "e+") == NULL, "%s", r);
+	ck_assert_msg(strstr(r, "\"seq\":1796196876971730,") != NULL, "%s", r);
+	ck_assert_msg(strstr(r, "\"seq\":1796196876971740,") != NULL, "%s", r);
+	free(r);
+}
+END_TEST
+
 START_TEST(control_errors)
 {
 	static const char *const bad[][2] = {
@@ -769,6 +792,7 @@ call_suite(void)
 	tcase_add_test(nowrap, transfer_takes_the_new_queues_lines);
 	tcase_add_test(nowrap, snapshot_lists_open_alerts_and_seq);
 	tcase_add_test(nowrap, control_errors);
+	tcase_add_test(nowrap, big_seqs_print_as_digits);
 	tcase_add_test(nowrap, stats_count_every_reason);
 	tcase_add_test(nowrap, too_many_queues_are_refused);
 	suite_add_tcase(s, nowrap);
