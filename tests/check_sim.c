@@ -212,6 +212,64 @@ START_TEST(a_seed_repeats_the_floor)
 END_TEST
 
 /*
+ * Live, with nobody reading the feed: the floor goes on at its pace and
+ * drops events (said once), rather than stalling a second per event.
+ */
+START_TEST(a_feed_nobody_reads_drops_events_not_time)
+{
+	char		 bin[256], feed[160], sout[128], err[128];
+	const char	*argv[] = { bin, "--feed", feed, "--seed", "1", "--hour",
+	    "10", "--speed", "1000", "--duration", "1h", NULL };
+	double		 t0 = bb_now();
+	int		 st = 0, waited;
+	pid_t		 pid;
+
+	snprintf(bin, sizeof bin, "%s/callwatch-sim", bb_build());
+	snprintf(feed, sizeof feed, "ipc://%s/nobody", dir);
+	snprintf(sout, sizeof sout, "%s/live.out", dir);
+	snprintf(err, sizeof err, "%s/live.err", dir);
+	pid = bb_spawn(argv, sout, err);
+	for (waited = 0; waited < 30000; waited += 50) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(50 * 1000);
+	}
+	if (waited >= 30000)
+		(void)bb_reap(pid, SIGKILL);
+	ck_assert_msg(waited < 30000, "an hour at --speed 1000 took over "
+	    "30 s");
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_msg(bb_now() - t0 < 15, "took %.1f s", bb_now() - t0);
+	ck_assert(bb_file_has(err, "is not reading; dropping events"));
+	ck_assert(bb_file_has(err, "(some dropped)"));
+}
+END_TEST
+
+/* Without --seed the seed is printed, and given back it repeats the floor. */
+START_TEST(the_printed_seed_repeats_the_floor)
+{
+	char	 a[128], b[128], err[128], cmd[512], line[256], seed[32];
+	FILE	*f;
+
+	snprintf(a, sizeof a, "%s/a.jsonl", dir);
+	snprintf(b, sizeof b, "%s/b.jsonl", dir);
+	snprintf(err, sizeof err, "%s/sim.err", dir);
+	ck_assert_int_eq(sim_jsonl(a, "--start", SIM_START, "--duration",
+	    "1h", NULL), 0);
+	ck_assert_ptr_nonnull(f = fopen(err, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	fclose(f);
+	ck_assert_msg(sscanf(line, "callwatch-sim: seed %31[0-9],", seed) == 1,
+	    "%s", line);
+	ck_assert_int_eq(sim_jsonl(b, "--seed", seed, "--start", SIM_START,
+	    "--duration", "1h", NULL), 0);
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	ck_assert_msg(system(cmd) == 0, "seed %s given back: another floor",
+	    seed);
+}
+END_TEST
+
+/*
  * Arrivals follow the day: the busiest morning hours bring far more
  * callers than the small hours, and a Sunday fewer than a weekday.
  */
@@ -437,6 +495,8 @@ sim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, handle_times_match_the_real_month);
 	tcase_add_test(tc, a_seed_repeats_the_floor);
+	tcase_add_test(tc, the_printed_seed_repeats_the_floor);
+	tcase_add_test(tc, a_feed_nobody_reads_drops_events_not_time);
 	tcase_add_test(tc, arrivals_follow_the_day_and_the_week);
 	tcase_add_test(tc, the_daemon_takes_every_event_and_every_rule_fires);
 	tcase_add_test(tc, a_warm_floor_alerts_at_once);
