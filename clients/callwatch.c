@@ -539,12 +539,17 @@ cmd_send(struct client *c, int argc, char **argv)
 	while (before >= 0 && cmd_received(c) < before + n &&
 	    (double)dur_monotonic() / 1e6 < end)
 		usleep(20 * 1000);
-	zmq_close(push);
 	if (before >= 0 && cmd_received(c) < before + n) {
+		/* Said within the timeout: not ten more seconds of linger
+		 * for events nobody reads. */
+		linger = 0;
+		zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+		zmq_close(push);
 		client_err("send: sent %.0f events to %s, but the daemon did "
 		    "not read them all within %d ms", n, feed, c->timeout_ms);
 		return CW_EXIT_DAEMON;
 	}
+	zmq_close(push);
 	printf("sent %.0f events to %s%s\n", n, feed, before < 0 ?
 	    " (not confirmed: this key may not ask the daemon's stats)" : "");
 	return 0;

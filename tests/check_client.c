@@ -251,6 +251,32 @@ START_TEST(endpoints_need_no_config_and_send_finds_its_format)
 }
 END_TEST
 
+/*
+ * A feed nobody reads (a wrong --feed): exit 1 once the timeout is over,
+ * not after the socket's ten seconds of linger too.
+ */
+START_TEST(send_to_a_feed_nobody_reads_ends_at_the_timeout)
+{
+	char		 bin[256], feed[160], file[160];
+	const char	*argv[] = { bin, "--control", b.ctl, "--feed", feed,
+	    "--timeout", "500", "send", file, NULL };
+	double		 t0;
+	FILE		*f;
+
+	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
+	snprintf(feed, sizeof feed, "ipc://%s/nofeed", b.dir);
+	snprintf(file, sizeof file, "%s/one.jsonl", b.dir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fprintf(f, "{\"type\":\"heartbeat\",\"ts\":%.3f}\n", bb_now());
+	ck_assert_int_eq(fclose(f), 0);
+	t0 = bb_now();
+	ck_assert_int_eq(bb_run(argv, out, sizeof out), 1);
+	ck_assert_msg(strstr(out, "did not read them all within 500 ms") !=
+	    NULL, "%s", out);
+	ck_assert_msg(bb_now() - t0 < 4, "took %.1f s", bb_now() - t0);
+}
+END_TEST
+
 /* send pushes a file of events to the feed and waits for the daemon. */
 START_TEST(send_pushes_a_file_to_the_feed)
 {
@@ -910,6 +936,7 @@ client_suite(void)
 	tcase_add_test(tc, a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, send_to_a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, endpoints_need_no_config_and_send_finds_its_format);
+	tcase_add_test(tc, send_to_a_feed_nobody_reads_ends_at_the_timeout);
 	tcase_add_test(tc, endpoints_come_from_the_config);
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
