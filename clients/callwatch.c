@@ -195,8 +195,9 @@ cmd_silence(struct client *c, int argc, char **argv)
 {
 	static const char *const keys[] = { "queue", "agent", "rule" };
 	const char	*val[3] = { NULL, NULL, NULL };
-	const char	*dur = NULL, *comment = NULL, *by = NULL;
+	const char	*dur = NULL, *comment = NULL, *by = NULL, *why;
 	cJSON		*req, *m, *r;
+	cw_time		 t;
 	int		 i;
 	size_t		 k;
 
@@ -225,6 +226,10 @@ cmd_silence(struct client *c, int argc, char **argv)
 		    "--agent or --rule", NULL);
 	if (dur == NULL)
 		return cmd_bad("silence", "say for how long: --for 30m", NULL);
+	/* The daemon's bounds: a bad argument, whether it answers or not. */
+	if (dur_parse(dur, &t, &why) == -1 || t < CW_SEC || t > 30 * CW_DAY)
+		return cmd_bad("silence", "--for takes a duration from 1s to "
+		    "30d, like 30m", dur);
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", "silence");
 	m = cJSON_AddObjectToObject(req, "match");

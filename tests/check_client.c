@@ -167,6 +167,12 @@ START_TEST(bad_arguments_are_exit_2_with_the_usage)
 	ck_assert_ptr_nonnull(strstr(out, "say for how long"));
 	ck_assert_int_eq(cl_run("silence", "--for", "1m", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(out, "say what to silence"));
+	ck_assert_int_eq(cl_run("silence", "--queue", "fast", "--for", "bogus",
+	    NULL), 2);
+	ck_assert_ptr_nonnull(strstr(out, "silence: --for takes a duration "
+	    "from 1s to 30d, like 30m: bogus"));
+	ck_assert_int_eq(cl_run("silence", "--queue", "fast", "--for", "31d",
+	    NULL), 2);
 	ck_assert_int_eq(cl_run("calls", "--bogus", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(out, "unknown argument: --bogus"));
 	ck_assert_int_eq(cl_run("ack", "--note", NULL), 2);
