@@ -197,9 +197,13 @@ static cJSON *
 ami_event(const char *type, const char *id, double t)
 {
 	cJSON	*o = cJSON_CreateObject();
+	char	*s = xstrdup(id);
 
+	/* Uniqueid is the PBX's bytes: the daemon takes only UTF-8. */
+	bridge_clean_utf8(s);
 	cJSON_AddStringToObject(o, "type", type);
-	cJSON_AddStringToObject(o, "call_id", id);
+	cJSON_AddStringToObject(o, "call_id", s);
+	free(s);
 	cJSON_AddNumberToObject(o, "ts", floor(t * 1e6) / 1e6);
 	return o;
 }

@@ -27,6 +27,7 @@
 
 #include <cJSON.h>
 
+#include "bridge.h"
 #include "client.h"
 #include "cw.h"
 
@@ -282,6 +283,8 @@ qlog_pass(struct qlog *q, FILE *fp,
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
+		/* The PBX's bytes: the daemon takes only UTF-8. */
+		bridge_clean_utf8(line);
 		if (len > QLOG_MAX_LINE) {
 			if (fn == qlog_line)
 				qlog_bad(q, ln, "line too long");

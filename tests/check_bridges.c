@@ -193,7 +193,9 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 	    "2023-11-14 22:21:00|c3|sales|Agent/7|ATTENDEDTRANSFER|BRIDGE|"
 	    "b-42|5|55|1\n"
 	    "2023-11-14 22:21:01|c3|billing|NONE|ENTERQUEUE||+15550002|1\n"
-	    "2023-11-14 22:21:40|c3|billing|NONE|EXITWITHTIMEOUT|1|1|39\n");
+	    "2023-11-14 22:21:40|c3|billing|NONE|EXITWITHTIMEOUT|1|1|39\n"
+	    /* Not UTF-8: cleaned, or the daemon rejects the events. */
+	    "1700000600|c\xff" "4|q\xe9|NONE|ENTERQUEUE||+1|1\n");
 	{
 		char		 bin[256];
 		const char	*argv[] = { bin, "--utc", in, NULL };
@@ -205,6 +207,8 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 	    "no line 2 error");
 	ck_assert(bb_file_has(err, "in.log:3: the time is neither"));
 	ck_assert(bb_file_has(err, "2 lines skipped as bad"));
+	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
+	    "\"c?4\",\"ts\":1700000600,\"queue\":\"q?\""), 1);
 	ck_assert_int_eq(br_count(out, "{\"type\":\"answered\",\"call_id\":"
 	    "\"c2\",\"ts\":1700000025,\"queue\":\"sales\",\"agent\":"
 	    "\"SIP/ann\",\"queued_at\":1700000010,\"answered_at\":"
@@ -408,7 +412,10 @@ START_TEST(ami_survives_garbage)
 	w += sprintf(w, "\r\n\r\nEvent: QueueCallerJoin\r\nQueue: sales\r\n"
 	    "Timestamp: 1700000000.250000\r\n"
 	    "CallerIDNum: 55\xff" "5\r\nUniqueid: g.1\r\n\r\n"
-	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n");
+	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n"
+	    /* Not UTF-8 in the id: cleaned, or the daemon rejects it. */
+	    "Event: QueueCallerJoin\r\nQueue: sales\r\n"
+	    "Timestamp: 1700000001\r\nUniqueid: g\xff" "2\r\n\r\n");
 	len = (size_t)(w - g);
 	pay[0] = g;
 	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
@@ -423,6 +430,8 @@ START_TEST(ami_survives_garbage)
 	ck_assert_int_eq(br_count(out, "\"caller\":\"55?5\""), 1);
 	ck_assert_int_eq(br_count(out, "{\"type\":\"abandoned\",\"call_id\":"
 	    "\"g.1\","), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
+	    "\"g?2\","), 1);
 	free(g);
 }
 END_TEST
