@@ -197,7 +197,7 @@ qlog_line(struct qlog *q, char *line, unsigned long ln)
 	const char *ev, *caller;
 	double	 t;
 	cJSON	*o;
-	int	 n;
+	int	 n, link;
 
 	n = qlog_split(line, f);
 	if (n < 5) {
@@ -240,19 +240,25 @@ qlog_line(struct qlog *q, char *line, unsigned long ln)
 	    strcmp(ev, "EXITWITHTIMEOUT") == 0 ||
 	    strcmp(ev, "EXITEMPTY") == 0 || strcmp(ev, "EXITWITHKEY") == 0) {
 		/* ABANDON|position|origposition|waittime (EXITWITHTIMEOUT:
-		 * position|origposition|waittime in newer versions) */
+		 * position|origposition|waittime in newer versions),
+		 * EXITWITHKEY|key|position|origposition|waittime */
 		o = qlog_event("abandoned", f, t);
-		qlog_since(o, "queued_at", t, qlog_num(f, n, 7));
+		qlog_since(o, "queued_at", t, qlog_num(f, n,
+		    strcmp(ev, "EXITWITHKEY") == 0 ? 8 : 7));
 		qlog_emit(q, o);
 	} else if (strcmp(ev, "BLINDTRANSFER") == 0 ||
 	    strcmp(ev, "TRANSFER") == 0 ||
 	    strcmp(ev, "ATTENDEDTRANSFER") == 0) {
 		/* BLINDTRANSFER|extension|context|holdtime|calltime|pos,
 		 * TRANSFER|extension|context|holdtime|calltime,
-		 * ATTENDEDTRANSFER|method|data|holdtime|calltime|pos */
+		 * ATTENDEDTRANSFER|method|data|holdtime|calltime|pos, but
+		 * ATTENDEDTRANSFER|LINK|channel|target channel|holdtime|... */
 		o = qlog_event("transferred", f, t);
+		link = strcmp(ev, "ATTENDEDTRANSFER") == 0 && n > 5 &&
+		    strcmp(f[5], "LINK") == 0;
 		if (strcmp(ev, "ATTENDEDTRANSFER") == 0)
-			snprintf(to, sizeof to, "%s", n > 6 ? f[6] : "");
+			snprintf(to, sizeof to, "%s", n > 6 + link ?
+			    f[6 + link] : "");
 		else
 			snprintf(to, sizeof to, "%s%s%s", n > 5 ? f[5] : "",
 			    n > 6 && f[6][0] != '\0' ? "@" : "",
@@ -261,7 +267,7 @@ qlog_line(struct qlog *q, char *line, unsigned long ln)
 			cJSON_AddStringToObject(o, "to_agent", to);
 		qlog_emit(q, o);
 		if (qlog_is_last(q, f[1], ln))
-			qlog_end(q, f, t, qlog_num(f, n, 8));
+			qlog_end(q, f, t, qlog_num(f, n, 8 + link));
 	} else
 		q->ignored++;		/* RINGNOANSWER, AGENTLOGIN, ... */
 }

@@ -195,7 +195,15 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 	    "2023-11-14 22:21:01|c3|billing|NONE|ENTERQUEUE||+15550002|1\n"
 	    "2023-11-14 22:21:40|c3|billing|NONE|EXITWITHTIMEOUT|1|1|39\n"
 	    /* Not UTF-8: cleaned, or the daemon rejects the events. */
-	    "1700000600|c\xff" "4|q\xe9|NONE|ENTERQUEUE||+1|1\n");
+	    "1700000600|c\xff" "4|q\xe9|NONE|ENTERQUEUE||+1|1\n"
+	    /* EXITWITHKEY|key|position|origposition|waittime. */
+	    "1700000700|c5|sales|NONE|ENTERQUEUE||+1|1\n"
+	    "1700000750|c5|sales|NONE|EXITWITHKEY|5|1|3|50\n"
+	    /* ATTENDEDTRANSFER|LINK|chan1|chan2|holdtime|calltime|pos. */
+	    "1700000800|c6|sales|NONE|ENTERQUEUE||+1|1\n"
+	    "1700000810|c6|sales|SIP/105|CONNECT|10|x.2|1\n"
+	    "1700001190|c6|sales|SIP/105|ATTENDEDTRANSFER|LINK|SIP/105-0001|"
+	    "SIP/200-0002|10|380|1\n");
 	{
 		char		 bin[256];
 		const char	*argv[] = { bin, "--utc", in, NULL };
@@ -209,6 +217,15 @@ START_TEST(qlog_layouts_transfers_and_bad_lines)
 	ck_assert(bb_file_has(err, "2 lines skipped as bad"));
 	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
 	    "\"c?4\",\"ts\":1700000600,\"queue\":\"q?\""), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"abandoned\",\"call_id\":"
+	    "\"c5\",\"ts\":1700000750,\"queue\":\"sales\",\"queued_at\":"
+	    "1700000700}"), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"transferred\",\"call_id\":"
+	    "\"c6\",\"ts\":1700001190,\"queue\":\"sales\",\"to_agent\":"
+	    "\"SIP/200-0002\"}"), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"hangup\",\"call_id\":"
+	    "\"c6\",\"ts\":1700001190,\"queue\":\"sales\",\"answered_at\":"
+	    "1700000810}"), 1);
 	ck_assert_int_eq(br_count(out, "{\"type\":\"answered\",\"call_id\":"
 	    "\"c2\",\"ts\":1700000025,\"queue\":\"sales\",\"agent\":"
 	    "\"SIP/ann\",\"queued_at\":1700000010,\"answered_at\":"
