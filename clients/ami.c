@@ -236,6 +236,26 @@ ami_end(struct ami *a, struct acall *c, double t, double talk)
 	ami_forget(a, c);
 }
 
+/*
+ * Where an attended transfer sent the call: the target's number, else
+ * its channel, else the application (DestType: App, say VoiceMail), so
+ * the transfer is counted even when no person took it.
+ */
+static const char *
+ami_target(const struct ablock *bl)
+{
+	static const char *const keys[] = { "TransferTargetCallerIDNum",
+	    "TransferTargetChannel", "DestApp", "DestExten" };
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < nitems(keys); i++)
+		if ((v = ab_get(bl, keys[i])) != NULL && *v != '\0' &&
+		    strcmp(v, "<unknown>") != 0)
+			return v;
+	return "";
+}
+
 /* One event block. */
 static void
 ami_block(struct ami *a, const struct ablock *bl)
@@ -315,10 +335,7 @@ ami_block(struct ami *a, const struct ablock *bl)
 			    *ab_str(bl, "Context") != '\0' ? "@" : "",
 			    ab_str(bl, "Context"));
 		else
-			snprintf(dest, sizeof dest, "%s",
-			    ab_get(bl, "TransferTargetCallerIDNum") != NULL ?
-			    ab_str(bl, "TransferTargetCallerIDNum") :
-			    ab_str(bl, "DestExten"));
+			snprintf(dest, sizeof dest, "%s", ami_target(bl));
 		ami_add_str(o, "to_agent", dest);
 		bridge_emit(&a->b, o);
 	} else if (strcasecmp(ev, "Hangup") == 0) {

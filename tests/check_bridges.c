@@ -432,7 +432,14 @@ START_TEST(ami_survives_garbage)
 	    "Event: Hangup\r\nUniqueid: g.1\r\n\r\n"
 	    /* Not UTF-8 in the id: cleaned, or the daemon rejects it. */
 	    "Event: QueueCallerJoin\r\nQueue: sales\r\n"
-	    "Timestamp: 1700000001\r\nUniqueid: g\xff" "2\r\n\r\n");
+	    "Timestamp: 1700000001\r\nUniqueid: g\xff" "2\r\n\r\n"
+	    /* An attended transfer to an application names no target
+	     * caller: the application is where the call went. */
+	    "Event: QueueCallerJoin\r\nQueue: sales\r\n"
+	    "Timestamp: 1700000002\r\nUniqueid: g.3\r\n\r\n"
+	    "Event: AttendedTransfer\r\nResult: Success\r\n"
+	    "Timestamp: 1700000003\r\nTransfereeUniqueid: g.3\r\n"
+	    "DestType: App\r\nDestApp: VoiceMail\r\n\r\n");
 	len = (size_t)(w - g);
 	pay[0] = g;
 	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
@@ -449,6 +456,8 @@ START_TEST(ami_survives_garbage)
 	    "\"g.1\","), 1);
 	ck_assert_int_eq(br_count(out, "{\"type\":\"queued\",\"call_id\":"
 	    "\"g?2\","), 1);
+	ck_assert_int_eq(br_count(out, "{\"type\":\"transferred\",\"call_id\":"
+	    "\"g.3\",\"ts\":1700000003,\"to_agent\":\"VoiceMail\"}"), 1);
 	free(g);
 }
 END_TEST
