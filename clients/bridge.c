@@ -1,7 +1,9 @@
 /*
  * The PBX bridges' shared part: where events go (a PUSH to the daemon's
- * feed, with a send timeout so a daemon that does not read costs dropped
- * events and one warning, never a stalled PBX connection; or JSON Lines
+ * feed that never blocks: while the daemon is away, a restart say, up to
+ * BRIDGE_SNDHWM events wait for it; past that a daemon that does not read
+ * costs dropped events and one warning, never a stalled PBX connection; or
+ * JSON Lines
  * on stdout), connecting to the PBX with an exponential back-off (1 s
  * doubling to 30 s, reset once logged in), secrets, clean UTF-8.
  */
@@ -25,7 +27,8 @@
 #include "cw.h"
 
 #define BRIDGE_BACKOFF_MAX	30
-#define BRIDGE_SEND_MS		1000
+/* Events queued for the daemon: a restart's worth, about 20 MB. */
+#define BRIDGE_SNDHWM		100000
 
 volatile sig_atomic_t bridge_stop;
 
@@ -148,7 +151,7 @@ bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)
 {
 	const char	*conf = o->conf, *feed = o->feed;
 	bool		 jsonl = o->jsonl;
-	int		 linger = 2000, timeout = BRIDGE_SEND_MS;
+	int		 linger = 2000, hwm = BRIDGE_SNDHWM;
 
 	memset(b, 0, sizeof *b);
 	b->prog = prog;
@@ -168,7 +171,7 @@ bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)
 	b->zctx = zmq_ctx_new();
 	b->push = zmq_socket(b->zctx, ZMQ_PUSH);
 	zmq_setsockopt(b->push, ZMQ_LINGER, &linger, sizeof linger);
-	zmq_setsockopt(b->push, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+	zmq_setsockopt(b->push, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	curvekeys_apply(&o->keys, b->push);
 	if (zmq_connect(b->push, b->feed) == -1) {
 		bridge_log(b, "cannot connect to %s: %s", b->feed,
@@ -209,7 +212,7 @@ bridge_emit(struct bridge *b, cJSON *o)
 void
 bridge_emit_raw(struct bridge *b, const char *s, size_t n)
 {
-	if (zmq_send(b->push, s, n, 0) == -1) {
+	if (zmq_send(b->push, s, n, ZMQ_DONTWAIT) == -1) {
 		b->dropped++;
 		if (!b->warned)
 			bridge_log(b, "the daemon at %s is not reading; "

@@ -462,6 +462,41 @@ START_TEST(ami_survives_garbage)
 }
 END_TEST
 
+/*
+ * A daemon that does not read (down for a restart, say): the bridge
+ * queues what the PBX sends and keeps reading the PBX, rather than
+ * waiting a second per event once a thousand are queued.
+ */
+START_TEST(ami_keeps_reading_while_the_daemon_is_away)
+{
+	const char	*out = br_path("d.out"), *err = br_path("d.err");
+	const char	*reply[] = { AMI_LOGIN_OK }, *pay[1];
+	char		 feed[160], *g, *w;
+	size_t		 len, i, n = 1500;
+	double		 t0;
+	int		 port;
+	pid_t		 srv;
+
+	g = xcalloc(n, 128);
+	w = g;
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "Event: QueueCallerJoin\r\nQueue: sales\r\n"
+		    "Uniqueid: d.%zu\r\n\r\n", i);
+	len = (size_t)(w - g);
+	pay[0] = g;
+	snprintf(feed, sizeof feed, "ipc://%s/nobody", br_path(""));
+	srv = bb_fake_pbx(&port, 1, AMI_BANNER, reply, pay, &len,
+	    br_path("login"), false);
+	t0 = bb_now();
+	ck_assert_int_eq(br_reap(ami_bridge(port, out, err, "--feed", feed,
+	    "--once", NULL)), 0);
+	ck_assert_int_eq(br_reap(srv), 0);
+	ck_assert_msg(bb_now() - t0 < 15, "took %.1f s", bb_now() - t0);
+	ck_assert(bb_file_has(err, "1500 events sent, 0 dropped"));
+	free(g);
+}
+END_TEST
+
 /* The cacofonisk JSON capture as AMI text; queue events first if any. */
 static char *
 ami_json_capture(const char *prefix, size_t *len)
@@ -583,6 +618,7 @@ bridges_suite(void)
 	tcase_add_test(ami, ami_survives_garbage);
 	tcase_add_test(ami, ami_reads_a_real_blind_transfer);
 	tcase_add_test(ami, ami_needs_a_secret);
+	tcase_add_test(ami, ami_keeps_reading_while_the_daemon_is_away);
 	suite_add_tcase(s, ami);
 	return s;
 }
