@@ -318,7 +318,7 @@ http_healthz(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
-/* Anything else: 404. */
+/* Anything else: 404, whatever the method. */
 static void
 http_other(struct evhttp_request *req, void *arg)
 {
@@ -331,8 +331,6 @@ http_other(struct evhttp_request *req, void *arg)
 		web_no_api(req);
 		return;
 	}
-	if (!web_get_only(req))
-		return;
 	b = evbuffer_new();
 	evbuffer_add_printf(b, "not found; try /, /events, /api/snapshot, "
 	    "/metrics or /healthz\n");
@@ -387,7 +385,8 @@ http_new(struct daemon *d, const char *listen, char **cause)
 	/* Each handler answers a method it does not take with a JSON 405. */
 	evhttp_set_allowed_methods(hp->h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
 	evhttp_set_timeout(hp->h, 10);
 	evhttp_set_max_headers_size(hp->h, 16384);
 	evhttp_set_max_body_size(hp->h, 65536);

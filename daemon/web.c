@@ -410,6 +410,14 @@ web_events(struct evhttp_request *req, void *arg)
 
 	if (!web_get_only(req) || web_gate(w, req, &who) == -1)
 		return;
+	/* HEAD: the headers a stream would have, and no stream (libevent
+	 * writes nothing more, so one would never end). */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		evhttp_add_header(oh, "Content-Type", "text/event-stream");
+		evhttp_add_header(oh, "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
 	if (w->nclients >= WEB_MAX_CLIENTS) {
 		web_json(req, 503, "Service Unavailable", "{\"ok\":false,"
 		    "\"error\":\"too many wallboard clients\"}");

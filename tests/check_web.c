@@ -289,6 +289,14 @@ START_TEST(the_api_answers_like_the_control_socket)
 	    sizeof out), 405);
 	ck_assert_int_eq(web_req("POST", "/", NULL, "x", out, sizeof out),
 	    405);
+	ck_assert_int_eq(web_req("POST", "/nothing", NULL, "x", out,
+	    sizeof out), 404);
+	/* HEAD /events: the headers, and no stream held open for it. */
+	ck_assert_int_eq(web_req("HEAD", "/events", NULL, NULL, out,
+	    sizeof out), 200);
+	ck_assert_int_eq(web_req("GET", "/metrics", NULL, NULL, out,
+	    sizeof out), 200);
+	ck_assert_ptr_nonnull(strstr(out, "callwatch_wallboard_clients 0\n"));
 	ck_assert_int_eq(web_req("GET", "/api/nothing", NULL, NULL, out,
 	    sizeof out), 404);
 	ck_assert_str_eq(out, "{\"ok\":false,\"error\":\"no such API: "
