@@ -88,7 +88,7 @@ cmd_bad(const char *cmdname, const char *why, const char *arg)
 static void
 cmd_print_json(const cJSON *o)
 {
-	char	*s = cJSON_Print(o);
+	char	*s = client_json(o, true);
 
 	printf("%s\n", s);
 	cJSON_free(s);
@@ -113,7 +113,7 @@ cmd_stats(struct client *c, int argc, char **argv)
 
 			if (strcmp(it->string, "ok") == 0)
 				continue;
-			s = cJSON_PrintUnformatted(it);
+			s = client_json(it, false);
 			printf("%-16s %s\n", it->string, s);
 			cJSON_free(s);
 		}
@@ -417,7 +417,7 @@ cmd_calls(struct client *c, int argc, char **argv)
 	if (json) {
 		printf("[");
 		for (i = 0; i < n; i++) {
-			char	*s = cJSON_PrintUnformatted(v[i]);
+			char	*s = client_json(v[i], false);
 
 			printf("%s%s", i > 0 ? ",\n " : "", s);
 			cJSON_free(s);

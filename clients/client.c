@@ -7,6 +7,7 @@
  * error, never a hang.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,40 @@ client_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* Whole numbers in o (a copy) as digits; see client_json(). */
+static void
+client_digits(cJSON *o)
+{
+	char	 buf[32];
+	cJSON	*it;
+
+	if (cJSON_IsNumber(o) && o->valuedouble == floor(o->valuedouble) &&
+	    fabs(o->valuedouble) < 9007199254740992.0) {
+		snprintf(buf, sizeof buf, "%.0f", o->valuedouble);
+		o->type = cJSON_Raw;
+		o->valuestring = xstrdup(buf);
+	}
+	for (it = o->child; it != NULL; it = it->next)
+		client_digits(it);
+}
+
+/*
+ * o as JSON text (pretty or not; the caller frees it with cJSON_free),
+ * whole numbers as digits: cJSON writes a 16-digit seq that ends in 0
+ * as 1.79619687697174e+15, which integer parsers refuse.
+ */
+char *
+client_json(const cJSON *o, bool pretty)
+{
+	cJSON	*d = cJSON_Duplicate(o, true);
+	char	*s;
+
+	client_digits(d);
+	s = pretty ? cJSON_Print(d) : cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	return s;
 }
 
 /* Who says it, in front of error lines; each program sets its name. */

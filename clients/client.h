@@ -28,6 +28,7 @@ extern const char *client_prog;
 int	 client_init(struct client *, const char *, const char *,
 	    const char *, const char *, const struct curvekeys *, int);
 char	*client_find_feed(const char *, int, const struct curvekeys *);
+char	*client_json(const cJSON *, bool);
 void	 client_close(struct client *);
 int	 client_connect(struct client *, void *, const char *);
 cJSON	*client_request(struct client *, cJSON *);

@@ -108,7 +108,7 @@ tail_print(const struct tail *t, const cJSON *o, const char *raw,
 			d = cJSON_Duplicate(o, true);
 			if (resynced)
 				cJSON_AddTrueToObject(d, "resynced");
-			s = cJSON_PrintUnformatted(d);
+			s = client_json(d, false);
 			printf("%s\n", s);
 			cJSON_free(s);
 			cJSON_Delete(d);

@@ -926,8 +926,7 @@ daemon_stats_json(struct daemon *d)
 	cJSON_AddNumberToObject(o, "callers_dropped",
 	    (double)d->callers.dropped);
 	cJSON_AddNumberToObject(o, "silences", (double)d->silences.count);
-	cJSON_AddNumberToObject(o, "seq",
-	    d->pub != NULL ? (double)pub_seq(d->pub) : 0);
+	json_seq(o, d->pub != NULL ? pub_seq(d->pub) : 0);
 	au = cJSON_AddObjectToObject(o, "auth");
 	rej = cJSON_AddObjectToObject(au, "refused");
 	for (i = 0; i < AUTH_NSOCKETS; i++)

@@ -698,6 +698,9 @@ START_TEST(big_seqs_print_as_digits)
 	ck_assert_msg(strstr(r, "\"seq\":1796196876971730,") != NULL, "%s", r);
 	ck_assert_msg(strstr(r, "\"seq\":1796196876971740,") != NULL, "%s", r);
 	free(r);
+	r = control_handle(td->d, "{\"cmd\":\"stats\"}", 15, &len);
+	ck_assert_msg(strstr(r, "\"seq\":1796196876971740") != NULL, "%s", r);
+	free(r);
 }
 END_TEST
 

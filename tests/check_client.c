@@ -4,6 +4,7 @@
  * refused or did not answer, 2 bad arguments).
  */
 #include <check.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -914,6 +915,41 @@ START_TEST(stats_and_reload)
 }
 END_TEST
 
+/*
+ * A 16-digit seq that ends in 0 (the daemon started without a state
+ * file: seq is the wall clock in µs) comes out as digits, never as
+ * 1.79619687697174e+15, which integer parsers refuse.
+ */
+START_TEST(json_output_keeps_seq_digits)
+{
+	cJSON	*r;
+	double	 seq;
+	int	 i, k;
+	char	 want[64];
+
+	r = bb_request(&b, "{\"cmd\":\"stats\"}", 3000);
+	seq = bb_num(r, "seq");
+	cJSON_Delete(r);
+	ck_assert_msg(seq > 1e15, "seq %.0f: not the wall clock's", seq);
+	/* Each new call publishes one call/ message. */
+	k = (int)(10 - fmod(seq, 10)) % 10;
+	for (i = 0; i < k; i++)
+		bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"z%d\","
+		    "\"ts\":%.6f,\"queue\":\"fast\"}", i, bb_now());
+	ck_assert(bb_wait_stat(&b, "seq", seq + k, 3000));
+	snprintf(want, sizeof want, "%.0f", seq + k);
+	ck_assert_int_eq(cl_run("stats", "--json", NULL), 0);
+	ck_assert_msg(strstr(out, want) != NULL && strstr(out, "e+") == NULL,
+	    "%s", out);
+	ck_assert_int_eq(cl_run("stats", NULL), 0);
+	ck_assert_msg(strstr(out, want) != NULL && strstr(out, "e+") == NULL,
+	    "%s", out);
+	ck_assert_int_eq(cl_run("queues", "--json", NULL), 0);
+	ck_assert_msg(strstr(out, want) != NULL && strstr(out, "e+") == NULL,
+	    "%s", out);
+}
+END_TEST
+
 /* Without a terminal top says what to use instead. */
 START_TEST(top_needs_a_terminal)
 {
@@ -943,6 +979,7 @@ client_suite(void)
 	tcase_add_test(tc, send_to_a_daemon_that_does_not_answer_is_exit_1);
 	tcase_add_test(tc, endpoints_need_no_config_and_send_finds_its_format);
 	tcase_add_test(tc, send_to_a_feed_nobody_reads_ends_at_the_timeout);
+	tcase_add_test(tc, json_output_keeps_seq_digits);
 	tcase_add_test(tc, endpoints_come_from_the_config);
 	tcase_add_test(tc, send_pushes_a_file_to_the_feed);
 	tcase_add_test(tc, tail_shows_open_alerts_then_each_change);
