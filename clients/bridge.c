@@ -144,7 +144,8 @@ bridge_now(void)
 
 /*
  * Where events go: stdout (jsonl), or the feed (given, else the config's
- * first pull feed).  0, or -1 after an error line.
+ * first pull feed of the format the bridge sends).  0, or -1 after an
+ * error line.
  */
 int
 bridge_open(struct bridge *b, const char *prog, const struct bridge_opts *o)

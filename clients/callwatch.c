@@ -497,9 +497,10 @@ cmd_send(struct client *c, int argc, char **argv)
 		else
 			return cmd_bad("send", "one file only", argv[i]);
 	}
-	if (feed == NULL)
-		return cmd_bad("send", "no callwatch-format pull feed: give "
-		    "--feed ENDPOINT", NULL);
+	/* The config's first pull feed in the callwatch format. */
+	if (feed == NULL && (feed = c->feed = client_find_feed(c->conf,
+	    FORMAT_CALLWATCH, &c->keys)) == NULL)
+		return CW_EXIT_USAGE;
 	if (file == NULL || strcmp(file, "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(file, "r")) == NULL) {
@@ -624,7 +625,8 @@ static const struct cmd cmds[] = {
 	{ "stats", "[--json]", "the daemon's counters", cmd_stats },
 	{ "reload", "", "reload the daemon's config (as SIGHUP)", cmd_reload },
 	{ "send", "[FILE|-] [--feed ENDPOINT]", "push callwatch JSON Lines to "
-	  "a feed (the config's first pull feed by default)", cmd_send },
+	  "a feed (the config's first callwatch-format pull feed by "
+	  "default)", cmd_send },
 	{ "keygen", "NAME", "write a CURVE key pair: NAME.key (secret, mode "
 	  "0600) and NAME.pub", NULL },
 };

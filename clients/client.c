@@ -174,8 +174,8 @@ client_find_feed(const char *conf, int format, const struct curvekeys *keys)
 
 /*
  * Find the daemon: endpoints given win, the rest come from the config,
- * read only when control or publish is missing (feed, for send, is its
- * first callwatch-format pull feed).  0, or -1 after an error line.
+ * read only when control or publish is missing (send finds its feed
+ * with client_find_feed()).  0, or -1 after an error line.
  */
 int
 client_init(struct client *c, const char *conf, const char *control,
@@ -185,6 +185,7 @@ client_init(struct client *c, const char *conf, const char *control,
 	struct config	*cfg = NULL;
 
 	memset(c, 0, sizeof *c);
+	c->conf = conf;
 	c->timeout_ms = timeout_ms;
 	if (keys != NULL)
 		c->keys = *keys;
@@ -196,8 +197,6 @@ client_init(struct client *c, const char *conf, const char *control,
 	c->publish = xstrdup(publish != NULL ? publish : cfg->pub_endpoint);
 	if (feed != NULL)
 		c->feed = xstrdup(feed);
-	else if (cfg != NULL)
-		c->feed = client_pull_feed(cfg, FORMAT_CALLWATCH);
 	config_free(cfg);
 	if ((c->zctx = zmq_ctx_new()) == NULL)
 		fatalx("zmq: %s", zmq_strerror(errno));

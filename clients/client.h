@@ -16,7 +16,8 @@
 struct client {
 	char		*control;	/* ROUTER endpoint */
 	char		*publish;	/* PUB endpoint */
-	char		*feed;		/* the first pull feed, or NULL */
+	char		*feed;		/* --feed, or NULL */
+	const char	*conf;		/* -c, or NULL: the usual places */
 	int		 timeout_ms;
 	void		*zctx;
 	void		*dealer;

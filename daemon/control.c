@@ -104,6 +104,29 @@ enum snap_part {
 	SNAP_HELD,
 };
 
+/*
+ * An open alert as a snapshot lists it, with the seq of its last change:
+ * one that subscribers saw and whose later change a silence holds back
+ * is shown as they saw it (what the stream publishes when the silence
+ * ends takes over from there).
+ */
+static cJSON *
+control_alert_json(struct daemon *d, const struct call *c, struct alert *a)
+{
+	enum sev	 sev = a->sev;
+	enum alert_state st = a->state;
+	cJSON		*o;
+
+	if (a->out && a->pending) {
+		a->sev = (enum sev)a->pub_sev;
+		a->state = (enum alert_state)a->pub_state;
+	}
+	o = alert_json(d, c, a);
+	a->sev = sev;
+	a->state = st;
+	return o;
+}
+
 /* Append a part of the live calls (of queue q, if not NULL). */
 static void
 control_calls(struct daemon *d, const char *q, struct buf *b,
@@ -116,8 +139,8 @@ control_calls(struct daemon *d, const char *q, struct buf *b,
 
 	buf_addc(b, '[');
 	while ((c = calls_next(&d->calls, &pos)) != NULL) {
-		const struct alert *a;
-		cJSON	*o;
+		struct alert	*a;
+		cJSON		*o;
 
 		if ((q != NULL && strcmp(c->q->name, q) != 0) ||
 		    !auth_sees(d->who, c->q->name))
@@ -133,7 +156,7 @@ control_calls(struct daemon *d, const char *q, struct buf *b,
 			if (a->out != (part == SNAP_ALERTS))
 				continue;
 			control_comma(b, &first);
-			o = alert_json(d, c, a);	/* seq: its last change */
+			o = control_alert_json(d, c, a);
 			cJSON_AddBoolToObject(o, "silenced",
 			    silences_match(&d->silences, c, a->rule));
 			cJSON_AddBoolToObject(o, "shown", a->out);
@@ -141,7 +164,8 @@ control_calls(struct daemon *d, const char *q, struct buf *b,
 			cJSON_Delete(o);
 		}
 	}
-	if (part == SNAP_ALERTS && (q == NULL || strcmp(q, DAEMON_FEED_QUEUE) == 0) &&
+	if (part == SNAP_ALERTS && (q == NULL ||
+	    strcmp(q, DAEMON_FEED_QUEUE) == 0) &&
 	    auth_sees(d->who, DAEMON_FEED_QUEUE))
 		control_feed_alerts(d, b, &first);
 	buf_addc(b, ']');

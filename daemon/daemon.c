@@ -315,9 +315,9 @@ daemon_open(struct daemon *d, char **cause)
 }
 
 /*
- * A feed_silent change of feed i (SPEC 5 alert object; the feed has no
- * call, so call_id is null and queue is "*": every queue is blind), or
- * NULL.  state is "firing" or "resolved"; t the change's time.
+ * A feed_silent change of feed i (SPEC 5 alert object; the feed stands
+ * for the call, call_id "feed:NAME", and queue is "*": every queue is
+ * blind), or NULL.  state is "firing" or "resolved"; t the change's time.
  */
 cJSON *
 daemon_feed_alert(struct daemon *d, size_t i, const char *state, cw_time t)

@@ -201,8 +201,8 @@ END_TEST
 START_TEST(send_to_a_daemon_that_does_not_answer_is_exit_1)
 {
 	char		 bin[256], dead[128], feed[128], file[160];
-	const char	*argv[] = { bin, "--control", dead, "--feed", feed,
-	    "--timeout", "200", "send", file, NULL };
+	const char	*argv[] = { bin, "--control", dead, "--publish", dead,
+	    "--feed", feed, "--timeout", "200", "send", file, NULL };
 	double		 t0 = bb_now();
 	FILE		*f;
 
@@ -232,6 +232,8 @@ START_TEST(endpoints_need_no_config_and_send_finds_its_format)
 	const char	*a1[] = { bin, "-c", "/nonexistent/callwatch.yaml",
 	    "--control", b.ctl, "--publish", b.pub, "stats", NULL };
 	const char	*a2[] = { bin, "-c", conf, "send", file, NULL };
+	const char	*a3[] = { bin, "-c", conf, "--control", b.ctl,
+	    "--publish", b.pub, "send", file, NULL };
 	FILE		*f;
 
 	snprintf(bin, sizeof bin, "%s/callwatch", bb_build());
@@ -255,6 +257,9 @@ START_TEST(endpoints_need_no_config_and_send_finds_its_format)
 	snprintf(want, sizeof want, "sent 1 events to %s\n", b.feed);
 	ck_assert_str_eq(out, want);
 	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	/* Endpoints given: the config still names the feed. */
+	ck_assert_int_eq(bb_run(a3, out, sizeof out), 0);
+	ck_assert_str_eq(out, want);
 }
 END_TEST
 

@@ -1225,6 +1225,13 @@ START_TEST(silence_end_publishes_an_escalation_it_held_back)
 	cJSON_Delete(r);
 	HEARTBEAT(500);			/* warning at 480: held */
 	ck_assert_uint_eq(td->nmsgs, 1);
+	/* The snapshot says what the stream says: still firing, info. */
+	r = ctl_ok("{\"cmd\":\"snapshot\"}");
+	ck_assert_str_eq(testd_str(snap_alert(r, "c1/long_call"), "state"),
+	    "firing");
+	ck_assert_str_eq(testd_str(snap_alert(r, "c1/long_call"),
+	    "severity"), "info");
+	cJSON_Delete(r);
 	HEARTBEAT(851);			/* the silence is over */
 	ck_assert_uint_eq(td->nmsgs, 2);
 	check_alert(td->msgs[1], "escalated", "warning", T0 + 480, 480, 480);
@@ -1854,7 +1861,8 @@ rules_suite(void)
 
 	tc = tcase_create("inhibition");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, critical_long_call_never_steps_down_nor_hides_others);
+	tcase_add_test(tc,
+	    critical_long_call_never_steps_down_nor_hides_others);
 	tcase_add_test(tc, alert_published_before_the_critical_still_resolves);
 	suite_add_tcase(s, tc);
 

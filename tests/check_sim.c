@@ -218,8 +218,8 @@ END_TEST
 START_TEST(a_feed_nobody_reads_drops_events_not_time)
 {
 	char		 bin[256], feed[160], sout[128], err[128];
-	const char	*argv[] = { bin, "--feed", feed, "--seed", "1", "--hour",
-	    "10", "--speed", "1000", "--duration", "1h", NULL };
+	const char	*argv[] = { bin, "--feed", feed, "--seed", "1",
+	    "--hour", "10", "--speed", "1000", "--duration", "1h", NULL };
 	double		 t0 = bb_now();
 	int		 st = 0, waited;
 	pid_t		 pid;
