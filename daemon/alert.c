@@ -186,19 +186,40 @@ alert_json(const struct daemon *d, const struct call *c,
 }
 
 /*
+ * An alert that subscribers saw, as they saw it: with the severity and
+ * state last published (a change a silence holds back is not theirs yet).
+ */
+cJSON *
+alert_json_seen(const struct daemon *d, const struct call *c,
+    struct alert *a)
+{
+	enum sev	 sev = a->sev;
+	enum alert_state st = a->state;
+	cJSON		*o;
+
+	a->sev = (enum sev)a->pub_sev;
+	a->state = (enum alert_state)a->pub_state;
+	o = alert_json(d, c, a);
+	a->sev = sev;
+	a->state = st;
+	return o;
+}
+
+/*
  * Publish an alert on alert/<queue>/<severity> of queue q (its call's,
- * or the one it left: then "moved_from" names it).
+ * or the one it left: then "moved_from" names it); as it is, or as
+ * subscribers last saw it (seen).
  */
 static void
 alert_publish_on(struct daemon *d, const struct call *c, struct alert *a,
-    const struct queue *q, const struct queue *from)
+    const struct queue *q, const struct queue *from, bool seen)
 {
 	char	 topic[CW_MAX_NAME + 32];
 	cJSON	*o;
 
 	snprintf(topic, sizeof topic, "%s%s/%s", CW_TOPIC_ALERT, q->name,
-	    sev_name(a->sev));
-	o = alert_json(d, c, a);
+	    sev_name(seen ? (enum sev)a->pub_sev : a->sev));
+	o = seen ? alert_json_seen(d, c, a) : alert_json(d, c, a);
 	if (from != NULL)
 		cJSON_AddStringToObject(o, "moved_from", from->name);
 	a->seq = pub_send(d->pub, topic, o);
@@ -219,7 +240,7 @@ static void
 alert_send(struct daemon *d, const struct call *c, struct alert *a,
     const struct queue *q, const struct queue *from)
 {
-	alert_publish_on(d, c, a, q, from);
+	alert_publish_on(d, c, a, q, from, false);
 	d->n.alert_changes[a->rule][a->sev][a->state]++;
 	a->out = a->state != ALERT_RESOLVED;
 	a->pending = false;
@@ -271,19 +292,10 @@ void
 alert_moved(struct daemon *d, struct call *c, const struct queue *old)
 {
 	struct alert	*a;
-	enum sev	 sev;
-	enum alert_state st;
 
 	for (a = c->alerts; a != NULL; a = a->next) {
-		if (a->out) {
-			sev = a->sev;
-			st = a->state;
-			a->sev = (enum sev)a->pub_sev;
-			a->state = (enum alert_state)a->pub_state;
-			alert_publish_on(d, c, a, old, old);
-			a->sev = sev;
-			a->state = st;
-		}
+		if (a->out)
+			alert_publish_on(d, c, a, old, old, true);
 		if (alert_held(d, c, a))
 			a->pending = true;
 		else

@@ -104,29 +104,6 @@ enum snap_part {
 	SNAP_HELD,
 };
 
-/*
- * An open alert as a snapshot lists it, with the seq of its last change:
- * one that subscribers saw and whose later change a silence holds back
- * is shown as they saw it (what the stream publishes when the silence
- * ends takes over from there).
- */
-static cJSON *
-control_alert_json(struct daemon *d, const struct call *c, struct alert *a)
-{
-	enum sev	 sev = a->sev;
-	enum alert_state st = a->state;
-	cJSON		*o;
-
-	if (a->out && a->pending) {
-		a->sev = (enum sev)a->pub_sev;
-		a->state = (enum alert_state)a->pub_state;
-	}
-	o = alert_json(d, c, a);
-	a->sev = sev;
-	a->state = st;
-	return o;
-}
-
 /* Append a part of the live calls (of queue q, if not NULL). */
 static void
 control_calls(struct daemon *d, const char *q, struct buf *b,
@@ -156,7 +133,9 @@ control_calls(struct daemon *d, const char *q, struct buf *b,
 			if (a->out != (part == SNAP_ALERTS))
 				continue;
 			control_comma(b, &first);
-			o = control_alert_json(d, c, a);
+			/* As subscribers hold it; seq: its last change. */
+			o = a->out ? alert_json_seen(d, c, a) :
+			    alert_json(d, c, a);
 			cJSON_AddBoolToObject(o, "silenced",
 			    silences_match(&d->silences, c, a->rule));
 			cJSON_AddBoolToObject(o, "shown", a->out);

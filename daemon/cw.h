@@ -654,6 +654,8 @@ void	 alert_ack(struct daemon *, struct call *, struct alert *,
 	    const char *, const char *);
 struct cJSON *alert_json(const struct daemon *, const struct call *,
 		    const struct alert *);
+struct cJSON *alert_json_seen(const struct daemon *, const struct call *,
+		    struct alert *);
 
 /* call.c: the live calls and their state machine. */
 #define CALL_FP		4		/* recent events remembered */

@@ -41,6 +41,16 @@ decode_free(struct decode *d)
 	free(d);
 }
 
+/* Whether [p, stop) is JSON whitespace only: nothing after the value. */
+static bool
+decode_blank_to(const char *p, const char *stop)
+{
+	while (p < stop && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	return p == stop;
+}
+
 /*
  * Parse s (len bytes) as one JSON value and nothing after it but blanks;
  * NULL if it is not.  For requests: cJSON alone stops at the end of the
@@ -54,10 +64,7 @@ decode_whole(const char *s, size_t len)
 
 	if (j == NULL)
 		return NULL;
-	while (end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\r' || *end == '\n'))
-		end++;
-	if (end != s + len) {
+	if (!decode_blank_to(end, s + len)) {
 		cJSON_Delete(j);
 		return NULL;
 	}
@@ -389,9 +396,7 @@ decode_parse(struct decode *d, const char *buf, size_t len,
 		*detail = "not JSON";
 		return -1;
 	}
-	while (end < buf + len && strchr(" \t\r\n", *end) != NULL && *end)
-		end++;
-	if (end != buf + len) {
+	if (!decode_blank_to(end, buf + len)) {
 		*why = REJ_BAD_JSON;
 		*detail = "bytes after the JSON value";
 		return -1;

@@ -305,9 +305,9 @@ fsdecode_msg(struct fsdecode *fs, struct decode *d, const char *buf,
 	memset(ev, 0, sizeof *ev);
 	ev->queued_at = ev->answered_at = CW_TIME_NONE;
 	ev->level = 1;
+	/* "HOLD\"" ends both CHANNEL_HOLD and CHANNEL_UNHOLD: one scan. */
 	if (len <= CW_MAX_MSG && memmem(buf, len, "callcenter::info", 16) ==
-	    NULL && memmem(buf, len, "CHANNEL_HOLD", 12) == NULL &&
-	    memmem(buf, len, "CHANNEL_UNHOLD", 14) == NULL &&
+	    NULL && memmem(buf, len, "HOLD\"", 5) == NULL &&
 	    memmem(buf, len, "HEARTBEAT", 9) == NULL)
 		return 1;
 	if ((root = decode_json(d, buf, len, why, detail)) == NULL)
