@@ -241,6 +241,36 @@ START_TEST(a_clean_stop_keeps_acks_and_seq)
 }
 END_TEST
 
+/* A call queued on the daemon as it runs; the seq it has published. */
+static double
+rs_seq_of_a_call(void)
+{
+	cJSON	*snap;
+	double	 seq;
+
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c1\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
+	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
+	seq = bb_num(snap, "seq");
+	cJSON_Delete(snap);
+	return seq;
+}
+
+/* The next message the (restarted) daemon publishes is above seq. */
+static void
+rs_seq_above(double seq)
+{
+	cJSON	*o;
+
+	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c2\",\"ts\":%.6f,"
+	    "\"queue\":\"fast\"}", bb_now());
+	ck_assert_ptr_nonnull(o = bb_recv(&b, 3000, NULL, 0));
+	ck_assert_msg(bb_num(o, "seq") > seq, "seq %.0f after %.0f",
+	    bb_num(o, "seq"), seq);
+	cJSON_Delete(o);
+}
+
 /*
  * Without a state file nothing survives a crash but seq still never goes
  * back (SPEC 5): a client following the stream must see a jump, not old
@@ -249,27 +279,16 @@ END_TEST
 START_TEST(without_a_state_file_seq_still_grows)
 {
 	double	 seq;
-	cJSON	*o, *snap;
 
 	bb_write_conf(&b, "daemon: {clock: wall, state_file: \"\"}\n"
 	    "feeds: [{name: main, endpoint: \"%s\"}]\n"
 	    "publish: {endpoint: \"%s\", stats_interval: 0}\n"
 	    "control: {endpoint: \"%s\"}\n", b.feed, b.pub, b.ctl);
 	rs_restart();
-	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c1\",\"ts\":%.6f,"
-	    "\"queue\":\"fast\"}", bb_now());
-	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
-	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
-	seq = bb_num(snap, "seq");
-	cJSON_Delete(snap);
+	seq = rs_seq_of_a_call();
 	ck_assert_int_eq(bb_stop(&b, SIGKILL), 128 + SIGKILL);
 	rs_restart();
-	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c2\",\"ts\":%.6f,"
-	    "\"queue\":\"fast\"}", bb_now());
-	ck_assert_ptr_nonnull(o = bb_recv(&b, 3000, NULL, 0));
-	ck_assert_msg(bb_num(o, "seq") > seq, "seq %.0f after %.0f",
-	    bb_num(o, "seq"), seq);
-	cJSON_Delete(o);
+	rs_seq_above(seq);
 }
 END_TEST
 
@@ -281,25 +300,14 @@ START_TEST(a_lost_state_file_does_not_send_seq_back)
 {
 	char	 path[256];
 	double	 seq;
-	cJSON	*o, *snap;
 
 	rs_start();
-	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c1\",\"ts\":%.6f,"
-	    "\"queue\":\"fast\"}", bb_now());
-	ck_assert(bb_wait_stat(&b, "calls", 1, 3000));
-	snap = bb_request(&b, "{\"cmd\":\"snapshot\"}", 3000);
-	seq = bb_num(snap, "seq");
-	cJSON_Delete(snap);
+	seq = rs_seq_of_a_call();
 	ck_assert_int_eq(bb_stop(&b, SIGTERM), 0);
 	snprintf(path, sizeof path, "%s/state", b.dir);
 	ck_assert_int_eq(unlink(path), 0);
 	rs_restart();
-	bb_push(&b, "{\"type\":\"queued\",\"call_id\":\"c2\",\"ts\":%.6f,"
-	    "\"queue\":\"fast\"}", bb_now());
-	ck_assert_ptr_nonnull(o = bb_recv(&b, 3000, NULL, 0));
-	ck_assert_msg(bb_num(o, "seq") > seq, "seq %.0f after %.0f",
-	    bb_num(o, "seq"), seq);
-	cJSON_Delete(o);
+	rs_seq_above(seq);
 }
 END_TEST
 
